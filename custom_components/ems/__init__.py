@@ -1,0 +1,1 @@
+"""EMS: plans and runs a home battery for money."""

@@ -1,0 +1,1 @@
+"""Battery schedule optimisation: pure, no Home Assistant imports."""
