@@ -1,0 +1,147 @@
+"""PV forecast adapters: Solcast attributes, Forecast.Solar's energy platform, or none."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from .series import PowerPoint, PowerSeries, parse_instant, parse_number
+
+
+class SolcastEstimate(StrEnum):
+    """Which Solcast estimate to plan with: the user's risk option."""
+
+    MEDIAN = "pv_estimate"
+    PESSIMISTIC = "pv_estimate10"
+    OPTIMISTIC = "pv_estimate90"
+
+
+_SOLCAST_PERIODS = (
+    ("detailedForecast", timedelta(minutes=30)),
+    ("detailedHourly", timedelta(hours=1)),
+)
+
+
+def solcast(
+    attributes_per_day: Sequence[Mapping[str, object]],
+    *,
+    estimate: SolcastEstimate = SolcastEstimate.MEDIAN,
+) -> PowerSeries:
+    """Read Solcast day sensors (today, tomorrow, day 3...) into one kW series.
+
+    Uses `detailedForecast` (half-hourly) where present, else `detailedHourly`. Each
+    day's list covers the whole local day, nights included.
+    """
+    points: list[PowerPoint] = []
+    warnings: list[str] = []
+    for attributes in attributes_per_day:
+        found = next(
+            (
+                (attribute, period)
+                for attribute, period in _SOLCAST_PERIODS
+                if attributes.get(attribute)
+            ),
+            None,
+        )
+        if found is None:
+            warnings.append("detailedForecast: missing")
+            continue
+        attribute, period = found
+        entries = attributes[attribute]
+        if not isinstance(entries, list | tuple):
+            warnings.append(f"{attribute}: expected a list")
+            continue
+        for index, entry in enumerate(entries):
+            start = parse_instant(
+                entry.get("period_start") if isinstance(entry, Mapping) else None
+            )
+            kw = (
+                parse_number(entry.get(estimate))
+                if isinstance(entry, Mapping)
+                else None
+            )
+            if start is None or kw is None or kw < 0:
+                warnings.append(
+                    f"{attribute}[{index}]: unreadable period_start or {estimate}"
+                )
+                continue
+            points.append(PowerPoint(start=start, end=start + period, kw=kw))
+    return _series(points, warnings, span=None)
+
+
+def forecast_solar(response: Mapping[str, object]) -> PowerSeries:
+    """Read Forecast.Solar's `async_get_solar_forecast` result: {"wh_hours": {iso: Wh}}.
+
+    Each key is the END of its period (the library sums Wh since the previous key;
+    a day's first key, at sunrise, carries 0). A period starts at the previous key if
+    that is less than an hour earlier, else an hour before. The span runs over the
+    whole local days listed: hours not listed (night) count as no production.
+    """
+    warnings: list[str] = []
+    raw = response.get("wh_hours")
+    if not isinstance(raw, Mapping):
+        return _series([], ["wh_hours: expected a mapping"], span=None)
+    readings: list[tuple[datetime, float]] = []
+    for key, value in raw.items():
+        end = parse_instant(key)
+        wh = parse_number(value)
+        if end is None or wh is None or wh < 0:
+            warnings.append(f"wh_hours[{key}]: unreadable")
+        else:
+            readings.append((end, wh))
+    readings.sort(key=lambda reading: reading[0])
+    points: list[PowerPoint] = []
+    previous: datetime | None = None
+    for end, wh in readings:
+        start = end - timedelta(hours=1)
+        if previous is not None and start < previous:
+            start = previous
+        previous = end
+        if end > start and wh > 0:
+            hours = (end - start).total_seconds() / 3600
+            points.append(PowerPoint(start=start, end=end, kw=wh / 1000 / hours))
+    span = None
+    if readings:
+        first, last = readings[0][0], readings[-1][0]
+        span = (
+            first.replace(hour=0, minute=0, second=0, microsecond=0),
+            last.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1),
+        )
+    return _series(points, warnings, span=span)
+
+
+def held_measured_pv(
+    measured_kw: float, *, start: datetime, slot: timedelta, until: datetime
+) -> PowerSeries:
+    """Without a forecast: the measured PV holds for the first slot, nothing after it."""
+    return PowerSeries(
+        points=(PowerPoint(start=start, end=start + slot, kw=max(measured_kw, 0.0)),),
+        span_start=start,
+        span_end=max(until, start + slot),
+    )
+
+
+def _series(
+    points: list[PowerPoint],
+    warnings: list[str],
+    *,
+    span: tuple[datetime, datetime] | None,
+) -> PowerSeries:
+    points.sort(key=lambda point: point.start)
+    kept: list[PowerPoint] = []
+    for point in points:
+        if kept and point.start < kept[-1].end:
+            warnings.append(
+                f"period at {point.start.isoformat()} overlaps the one before"
+            )
+        else:
+            kept.append(point)
+    if span is None and kept:
+        span = (kept[0].start, kept[-1].end)
+    return PowerSeries(
+        points=tuple(kept),
+        span_start=span[0] if span else None,
+        span_end=span[1] if span else None,
+        warnings=tuple(warnings),
+    )
