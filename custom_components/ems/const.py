@@ -1,0 +1,64 @@
+"""Constants for the EMS integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "ems"
+LOGGER = logging.getLogger(__package__)
+
+# The house, as Home Assistant entities (options).
+CONF_SOC_ENTITY: Final = "battery_soc_entity"
+CONF_BATTERY_POWER_ENTITY: Final = "battery_power_entity"
+CONF_PV_POWER_ENTITY: Final = "pv_power_entity"
+CONF_LOAD_POWER_ENTITY: Final = "load_power_entity"
+CONF_GRID_POWER_ENTITY: Final = "grid_power_entity"
+CONF_PRICE_ENTITY: Final = "price_entity"
+
+# The battery and the grid connection (options).
+CONF_CAPACITY_KWH: Final = "capacity_kwh"
+CONF_MIN_SOC: Final = "min_soc_percent"
+CONF_MAX_SOC: Final = "max_soc_percent"
+CONF_MAX_CHARGE_KW: Final = "max_charge_kw"
+CONF_MAX_DISCHARGE_KW: Final = "max_discharge_kw"
+CONF_CHARGE_EFFICIENCY: Final = "charge_efficiency_percent"
+CONF_DISCHARGE_EFFICIENCY: Final = "discharge_efficiency_percent"
+CONF_CYCLE_COST: Final = "cycle_cost_per_kwh"
+CONF_MAX_IMPORT_KW: Final = "max_import_kw"
+CONF_MAX_EXPORT_KW: Final = "max_export_kw"
+CONF_PV_PEAK_KW: Final = "pv_peak_kw"
+
+# The inverter (entry data; changed by the reconfigure step).
+CONF_INVERTER_TYPE: Final = "inverter_type"
+CONF_UNIT_ID: Final = "unit_id"
+CONF_GROWATT_DEVICE: Final = "growatt_device"
+CONF_INVERTER_MODEL: Final = "inverter_model"
+CONF_INVERTER_SERIAL: Final = "inverter_serial"
+
+DEFAULT_MODBUS_PORT: Final = 502
+DEFAULT_UNIT_ID: Final = 247
+
+# The slot clock: the coordinator refreshes on every 5-minute boundary.
+REFRESH_INTERVAL: Final = timedelta(minutes=5)
+
+
+class InverterType(StrEnum):
+    """How EMS reaches the inverter."""
+
+    NONE = "none"
+    FOXESS_MODBUS = "foxess_modbus"
+    GROWATT = "growatt"
+
+
+class OperatingMode(StrEnum):
+    """What the user asks of the battery; `auto` follows the plan."""
+
+    AUTO = "auto"
+    SELF_USE = "self_use"
+    FORCE_CHARGE = "force_charge"
+    FORCE_DISCHARGE = "force_discharge"
+    HOLD = "hold"
+    ZERO_EXPORT = "zero_export"

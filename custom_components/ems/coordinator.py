@@ -1,0 +1,254 @@
+"""The EMS coordinator: reads the house on the slot clock and when inputs change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
+)
+from homeassistant.helpers.event import (
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+)
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_BATTERY_POWER_ENTITY,
+    CONF_GRID_POWER_ENTITY,
+    CONF_LOAD_POWER_ENTITY,
+    CONF_MAX_CHARGE_KW,
+    CONF_MAX_DISCHARGE_KW,
+    CONF_MAX_EXPORT_KW,
+    CONF_MAX_IMPORT_KW,
+    CONF_MIN_SOC,
+    CONF_PRICE_ENTITY,
+    CONF_PV_PEAK_KW,
+    CONF_PV_POWER_ENTITY,
+    CONF_SOC_ENTITY,
+    DOMAIN,
+    LOGGER,
+    REFRESH_INTERVAL,
+    OperatingMode,
+)
+from .house import (
+    HouseLimits,
+    HouseReadings,
+    Quantity,
+    ReadingError,
+    derive_load_kw,
+    read,
+)
+
+if TYPE_CHECKING:
+    from .planner import Plan
+
+SOURCE_OPTIONS: Mapping[Quantity, str] = MappingProxyType(
+    {
+        Quantity.SOC: CONF_SOC_ENTITY,
+        Quantity.BATTERY_POWER: CONF_BATTERY_POWER_ENTITY,
+        Quantity.PV_POWER: CONF_PV_POWER_ENTITY,
+        Quantity.LOAD_POWER: CONF_LOAD_POWER_ENTITY,
+        Quantity.GRID_POWER: CONF_GRID_POWER_ENTITY,
+        Quantity.PRICE: CONF_PRICE_ENTITY,
+    }
+)
+# Changes smaller than these do not refresh the coordinator before the next slot tick.
+_DEADBAND: Mapping[Quantity, float] = MappingProxyType(
+    {
+        Quantity.SOC: 0.5,
+        Quantity.BATTERY_POWER: 0.05,
+        Quantity.PV_POWER: 0.05,
+        Quantity.LOAD_POWER: 0.05,
+        Quantity.GRID_POWER: 0.05,
+        Quantity.PRICE: 0.0,
+    }
+)
+
+
+@dataclass(kw_only=True)
+class EmsSettings:
+    """What the user set on the EMS entities; restored after a restart."""
+
+    mode: OperatingMode = OperatingMode.AUTO
+    control_enabled: bool = False
+    reserve_soc_percent: float
+    min_soc_percent: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EmsState:
+    """One refresh: the house as validated, and the plan in force."""
+
+    house: HouseReadings
+    problems: Mapping[Quantity, str] = field(default_factory=dict)
+    plan: Plan | None = None
+    updated_at: datetime
+
+
+@dataclass(kw_only=True)
+class EmsRuntimeData:
+    """Everything an EMS entry holds while it is loaded."""
+
+    coordinator: EmsCoordinator
+    settings: EmsSettings
+    # The inverter client once inverter control is wired in; None plans only.
+    inverter: Any = None
+
+
+type EmsConfigEntry = ConfigEntry[EmsRuntimeData]
+
+
+def next_slot_tick(now: datetime) -> datetime:
+    """Return the next boundary of the 5-minute slot clock after `now`."""
+    step = int(REFRESH_INTERVAL.total_seconds())
+    seconds = int(now.timestamp()) // step * step + step
+    return dt_util.utc_from_timestamp(seconds)
+
+
+class EmsCoordinator(DataUpdateCoordinator[EmsState]):
+    """Reads the selected entities into validated readings."""
+
+    config_entry: EmsConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: EmsConfigEntry) -> None:
+        """Set up the coordinator for one battery system."""
+        super().__init__(hass, LOGGER, config_entry=entry, name=DOMAIN)
+        options = entry.options
+        self.sources: dict[Quantity, str] = {
+            quantity: options[key]
+            for quantity, key in SOURCE_OPTIONS.items()
+            if options.get(key)
+        }
+        self.limits = HouseLimits(
+            max_charge_kw=options[CONF_MAX_CHARGE_KW],
+            max_discharge_kw=options[CONF_MAX_DISCHARGE_KW],
+            max_import_kw=options[CONF_MAX_IMPORT_KW],
+            max_export_kw=options[CONF_MAX_EXPORT_KW],
+            pv_peak_kw=options[CONF_PV_PEAK_KW],
+        )
+        self.default_min_soc: float = options[CONF_MIN_SOC]
+        self._problems: dict[Quantity, str] = {}
+        self._unsub_clock: CALLBACK_TYPE | None = None
+
+    @callback
+    def async_start(self) -> CALLBACK_TYPE:
+        """Follow the slot clock and the source entities; return the stopper."""
+        unsub_states = async_track_state_change_event(
+            self.hass, list(self.sources.values()), self._on_source_change
+        )
+        self._schedule_tick()
+
+        @callback
+        def stop() -> None:
+            unsub_states()
+            if self._unsub_clock is not None:
+                self._unsub_clock()
+                self._unsub_clock = None
+
+        return stop
+
+    @callback
+    def _schedule_tick(self) -> None:
+        self._unsub_clock = async_track_point_in_utc_time(
+            self.hass, self._on_tick, next_slot_tick(dt_util.utcnow())
+        )
+
+    async def _on_tick(self, _now: datetime) -> None:
+        self._schedule_tick()
+        await self.async_refresh()
+
+    @callback
+    def _on_source_change(self, _event: Event[EventStateChangedData]) -> None:
+        if self.data is None or self._matters(self._read_house()):
+            self.hass.async_create_task(self.async_request_refresh())
+
+    def _matters(self, fresh: tuple[HouseReadings, dict[Quantity, str]]) -> bool:
+        readings, problems = fresh
+        if problems.keys() != self.data.problems.keys():
+            return True
+        for quantity, deadband in _DEADBAND.items():
+            old, new = self.data.house.value(quantity), readings.value(quantity)
+            if (old is None) != (new is None):
+                return True
+            if old is not None and new is not None and abs(new - old) > deadband:
+                return True
+        return False
+
+    async def _async_update_data(self) -> EmsState:
+        readings, problems = self._read_house()
+        self._log_transitions(problems)
+        return EmsState(
+            house=readings,
+            problems=problems,
+            plan=self.data.plan if self.data else None,
+            updated_at=dt_util.utcnow(),
+        )
+
+    def _read_house(self) -> tuple[HouseReadings, dict[Quantity, str]]:
+        values: dict[Quantity, float] = {}
+        problems: dict[Quantity, str] = {}
+        for quantity, entity_id in self.sources.items():
+            state = self.hass.states.get(entity_id)
+            if state is None:
+                problems[quantity] = f"{entity_id} does not exist"
+                continue
+            unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+            try:
+                values[quantity] = read(quantity, state.state, unit, self.limits)
+            except ReadingError as err:
+                problems[quantity] = f"{entity_id}: {err}"
+        if Quantity.LOAD_POWER not in self.sources:
+            self._derive_load(values, problems)
+        return (
+            HouseReadings(
+                soc_percent=values.get(Quantity.SOC),
+                battery_kw=values.get(Quantity.BATTERY_POWER),
+                pv_kw=values.get(Quantity.PV_POWER),
+                load_kw=values.get(Quantity.LOAD_POWER),
+                grid_kw=values.get(Quantity.GRID_POWER),
+                price_per_kwh=values.get(Quantity.PRICE),
+            ),
+            problems,
+        )
+
+    def _derive_load(
+        self, values: dict[Quantity, float], problems: dict[Quantity, str]
+    ) -> None:
+        parts = (Quantity.GRID_POWER, Quantity.PV_POWER, Quantity.BATTERY_POWER)
+        missing = [part.value for part in parts if part not in values]
+        if missing:
+            problems[Quantity.LOAD_POWER] = f"derived load needs {', '.join(missing)}"
+            return
+        load_kw = derive_load_kw(*(values[part] for part in parts))
+        low, high = self.limits.plausible_range(Quantity.LOAD_POWER)
+        if low <= load_kw <= high:
+            values[Quantity.LOAD_POWER] = load_kw
+        else:
+            problems[Quantity.LOAD_POWER] = (
+                f"derived load {load_kw:g} kW is outside {low:g} to {high:g}"
+            )
+
+    def _log_transitions(self, problems: dict[Quantity, str]) -> None:
+        """Log once when a reading is lost and once when it is back."""
+        for quantity, problem in problems.items():
+            if quantity not in self._problems:
+                LOGGER.warning(
+                    "EMS ignores the %s reading (%s) until it recovers",
+                    quantity.value.replace("_", " "),
+                    problem,
+                )
+        for quantity in self._problems.keys() - problems.keys():
+            LOGGER.info("EMS has the %s reading back", quantity.value.replace("_", " "))
+        self._problems = problems

@@ -1,0 +1,51 @@
+"""Base entities of the EMS device."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import CONF_INVERTER_MODEL, DOMAIN
+from .coordinator import EmsConfigEntry, EmsCoordinator
+
+
+def ems_device_info(entry: EmsConfigEntry) -> DeviceInfo:
+    """Return the one EMS device of an entry."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.unique_id or entry.entry_id)},
+        name=entry.title,
+        manufacturer="EMS",
+        model=entry.data.get(CONF_INVERTER_MODEL) or "Energy Management System",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+class EmsEntity(Entity):
+    """An entity of the EMS device that holds a user setting."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, *, entry: EmsConfigEntry, description: EntityDescription
+    ) -> None:
+        """Attach the entity to the entry's EMS device."""
+        self.entity_description = description
+        self.settings = entry.runtime_data.settings
+        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
+        self._attr_device_info = ems_device_info(entry)
+
+
+class EmsCoordinatorEntity(CoordinatorEntity[EmsCoordinator]):
+    """An entity of the EMS device that shows what the coordinator read."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, *, entry: EmsConfigEntry, description: EntityDescription
+    ) -> None:
+        """Attach the entity to the entry's coordinator and EMS device."""
+        super().__init__(entry.runtime_data.coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
+        self._attr_device_info = ems_device_info(entry)
