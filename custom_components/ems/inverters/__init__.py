@@ -1,0 +1,1 @@
+"""Inverter protocol clients: pure asyncio, no Home Assistant imports."""

@@ -1,0 +1,42 @@
+"""Fox ESS hybrid inverters over Modbus TCP: register profiles as data and an async client."""
+
+from .client import FoxEssClient
+from .data import (
+    ChargePeriod,
+    InverterInfo,
+    InverterSettings,
+    LeftoverRemoteControl,
+    RemoteControlState,
+    Telemetry,
+)
+from .errors import (
+    InverterConnectionError,
+    InverterError,
+    InverterProtocolError,
+    InverterTimeoutError,
+    ModelMismatchError,
+    UnsupportedFeatureError,
+    UnsupportedModelError,
+)
+from .profiles import PROFILES
+from .registers import FoxEssProfile, WorkMode
+
+__all__ = [
+    "PROFILES",
+    "ChargePeriod",
+    "FoxEssClient",
+    "FoxEssProfile",
+    "InverterConnectionError",
+    "InverterError",
+    "InverterInfo",
+    "InverterProtocolError",
+    "InverterSettings",
+    "InverterTimeoutError",
+    "LeftoverRemoteControl",
+    "ModelMismatchError",
+    "RemoteControlState",
+    "Telemetry",
+    "UnsupportedFeatureError",
+    "UnsupportedModelError",
+    "WorkMode",
+]

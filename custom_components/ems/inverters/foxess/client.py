@@ -1,0 +1,471 @@
+"""Async Fox ESS client: identify the inverter, read telemetry, write settings and remote control.
+
+Every command reads the register first and writes only a value that differs, then reads
+it back; a mismatch is written once more and then raised as `InverterProtocolError`.
+The remote-control power is the exception: it is re-written on every `async_keep_alive`,
+because that write is what keeps the inverter's watchdog from expiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import time
+import logging
+
+from .data import (
+    ChargePeriod,
+    InverterInfo,
+    InverterSettings,
+    LeftoverRemoteControl,
+    RemoteControlState,
+    Telemetry,
+)
+from .errors import InverterProtocolError, ModelMismatchError, UnsupportedFeatureError
+from .profiles import PROFILES, kh_profile, model_family
+from .registers import (
+    MODEL_REGISTER,
+    MODEL_REGISTER_COUNT,
+    SERIAL_REGISTER_COUNT,
+    FirmwareRegister,
+    FoxEssProfile,
+    PowerReading,
+    Register,
+    RegisterKind,
+    RemoteControlRegisters,
+    WorkMode,
+    decode_ascii,
+    parse_version,
+)
+from .transport import ModbusTransport
+
+_LOGGER = logging.getLogger(__name__)
+
+# Where the KH keeps its manager version, newest firmware first.
+_KH_FIRMWARE_REGISTERS = (
+    FirmwareRegister(kind=RegisterKind.HOLDING, address=36003, hex_coded=True),
+    FirmwareRegister(kind=RegisterKind.HOLDING, address=30018, hex_coded=True),
+    FirmwareRegister(kind=RegisterKind.INPUT, address=10018, hex_coded=False),
+)
+_MAX_BLOCK = 64  # registers per read when telemetry registers sit close together
+_REMOTE_KIND = RegisterKind.HOLDING
+
+
+class FoxEssClient:
+    """One Fox ESS inverter over Modbus TCP."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int = 502,
+        unit_id: int = 247,
+        timeout: float = 3.0,
+        expected_model: str | None = None,
+        firmware: str | None = None,
+        watchdog_seconds: int = 120,
+    ) -> None:
+        """Configure; nothing is sent until the first call.
+
+        `expected_model` (the model string stored at setup) makes a different inverter at
+        this address an error. `firmware` ("1.25") overrides KH firmware detection.
+        `watchdog_seconds` is written as the remote-control timeout: about two control periods.
+        """
+        self._transport = ModbusTransport(
+            host=host, port=port, unit_id=unit_id, timeout=timeout
+        )
+        self._expected_model = expected_model
+        self._firmware_override = parse_version(firmware) if firmware else None
+        self._watchdog_seconds = watchdog_seconds
+        self._info: InverterInfo | None = None
+        self._profile: FoxEssProfile | None = None
+        self._checked_connection = 0
+        self._remote_enabled_by_us = False
+        self._active_power_w: int | None = None
+
+    @property
+    def info(self) -> InverterInfo | None:
+        """What `async_identify` found, None before."""
+        return self._info
+
+    @property
+    def active_power_w(self) -> int | None:
+        """Remote-control power this client keeps alive (+ discharge, - charge), None when idle."""
+        return self._active_power_w
+
+    async def async_close(self) -> None:
+        """Close the connection; remote control left enabled expires by its watchdog."""
+        self._transport.close()
+
+    async def async_identify(self) -> InverterInfo:
+        """Read the model string and firmware and pick the register profile."""
+        model = await self._async_read_model()
+        if self._expected_model is not None and model != self._expected_model:
+            raise ModelMismatchError(expected=self._expected_model, actual=model)
+        family = model_family(model)
+        version = self._firmware_override
+        if family == "KH":
+            if version is None:
+                version = await self._async_first_version(_KH_FIRMWARE_REGISTERS)
+            profile = kh_profile(version)
+        else:
+            profile = PROFILES[family]
+            version = version or await self._async_first_version((profile.firmware,))
+        serial = None
+        if profile.serial_register is not None:
+            raw = await self._transport.async_read(
+                RegisterKind.HOLDING, profile.serial_register, SERIAL_REGISTER_COUNT
+            )
+            serial = decode_ascii(raw) or None
+        self._profile = profile
+        self._checked_connection = self._transport.connections
+        self._info = InverterInfo(
+            model=model,
+            profile=profile.name,
+            serial=serial,
+            firmware=f"{version[0]}.{version[1]:02d}" if version else None,
+        )
+        _LOGGER.debug("Identified %s", self._info)
+        return self._info
+
+    async def async_read_telemetry(self) -> Telemetry:
+        """Read SoC, PV, grid, battery and load power."""
+        telemetry = (await self._async_profile()).telemetry
+        readings = (telemetry.pv, telemetry.grid, telemetry.battery, telemetry.load)
+        registers = [
+            telemetry.soc,
+            *(r for reading in readings for r in reading.registers),
+        ]
+        values = await self._async_read_registers(telemetry.kind, registers)
+
+        def kw(reading: PowerReading) -> float:
+            return round(reading.kw([values[r.address] for r in reading.registers]), 3)
+
+        return Telemetry(
+            soc_percent=float(values[telemetry.soc.address]),
+            pv_kw=kw(telemetry.pv),
+            grid_kw=kw(telemetry.grid),
+            battery_kw=kw(telemetry.battery),
+            load_kw=kw(telemetry.load),
+        )
+
+    async def async_read_settings(self) -> InverterSettings:
+        """Read work mode, SoC limits and current limits."""
+        settings = (await self._async_profile()).settings
+        registers = [
+            Register(address=a, signed=False)
+            for a in (
+                settings.work_mode,
+                settings.min_soc,
+                settings.min_soc_on_grid,
+                settings.max_charge_current,
+                settings.max_discharge_current,
+            )
+        ]
+        values = await self._async_read_registers(settings.kind, registers, singly=True)
+        return InverterSettings(
+            work_mode=settings.work_mode_of(values[settings.work_mode]),
+            work_mode_raw=values[settings.work_mode],
+            min_soc_percent=values[settings.min_soc],
+            min_soc_on_grid_percent=values[settings.min_soc_on_grid],
+            max_charge_current_a=values[settings.max_charge_current] / 10,
+            max_discharge_current_a=values[settings.max_discharge_current] / 10,
+        )
+
+    async def async_set_work_mode(self, mode: WorkMode) -> bool:
+        """Set the work mode; True when something was written."""
+        settings = (await self._async_profile()).settings
+        return await self._async_write_checked(
+            settings.kind, settings.work_mode, settings.work_mode_value(mode)
+        )
+
+    async def async_set_min_soc(self, percent: int) -> bool:
+        """Set the minimum SoC off grid (the battery never discharges below it)."""
+        settings = (await self._async_profile()).settings
+        return await self._async_write_checked(
+            settings.kind, settings.min_soc, _percent(percent)
+        )
+
+    async def async_set_min_soc_on_grid(self, percent: int) -> bool:
+        """Set the minimum SoC while the grid is up."""
+        settings = (await self._async_profile()).settings
+        return await self._async_write_checked(
+            settings.kind, settings.min_soc_on_grid, _percent(percent)
+        )
+
+    async def async_set_max_charge_current(self, amps: float) -> bool:
+        """Set the maximum battery charge current (0.1 A steps)."""
+        settings = (await self._async_profile()).settings
+        return await self._async_write_checked(
+            settings.kind, settings.max_charge_current, _deciamps(amps)
+        )
+
+    async def async_set_max_discharge_current(self, amps: float) -> bool:
+        """Set the maximum battery discharge current (0.1 A steps)."""
+        settings = (await self._async_profile()).settings
+        return await self._async_write_checked(
+            settings.kind, settings.max_discharge_current, _deciamps(amps)
+        )
+
+    async def async_read_charge_periods(self) -> tuple[ChargePeriod, ...]:
+        """Read the charge periods (H1 generations only)."""
+        settings = (await self._async_profile()).settings
+        if not settings.charge_periods:
+            raise UnsupportedFeatureError(
+                "This inverter has no charge periods over Modbus"
+            )
+        first = settings.charge_periods[0].enable
+        raw = await self._transport.async_read(
+            settings.kind, first, 3 * len(settings.charge_periods)
+        )
+        return tuple(
+            ChargePeriod(
+                enabled=bool(raw[i]),
+                start=_time_of(raw[i + 1]),
+                end=_time_of(raw[i + 2]),
+            )
+            for i in range(0, len(raw), 3)
+        )
+
+    async def async_set_charge_periods(self, periods: Sequence[ChargePeriod]) -> bool:
+        """Write all charge periods in one block (missing ones disabled); True when written."""
+        settings = (await self._async_profile()).settings
+        slots = len(settings.charge_periods)
+        if not slots:
+            raise UnsupportedFeatureError(
+                "This inverter has no charge periods over Modbus"
+            )
+        if len(periods) > slots:
+            raise ValueError(f"At most {slots} charge periods")
+        idle = ChargePeriod(enabled=False, start=time(0, 0), end=time(0, 0))
+        wanted = tuple(periods) + (idle,) * (slots - len(periods))
+        if await self.async_read_charge_periods() == wanted:
+            return False
+        values = [
+            v
+            for p in wanted
+            for v in (int(p.enabled), _word_of(p.start), _word_of(p.end))
+        ]
+        for attempt in (1, 2):
+            await self._transport.async_write(settings.charge_periods[0].enable, values)
+            if await self.async_read_charge_periods() == wanted:
+                return True
+            _LOGGER.warning("Charge periods did not read back (attempt %s)", attempt)
+        raise InverterProtocolError("Charge periods did not read back after a retry")
+
+    async def async_read_remote_control(self) -> RemoteControlState:
+        """Read the remote-control registers."""
+        remote = await self._async_remote()
+        values = await self._async_read_registers(
+            _REMOTE_KIND,
+            [
+                Register(address=remote.enable, signed=False),
+                Register(address=remote.timeout, signed=False),
+                remote.active_power,
+            ],
+            singly=True,
+        )
+        timeout = values[remote.timeout]
+        return RemoteControlState(
+            enabled=values[remote.enable] == 1,
+            timeout_seconds=timeout,
+            active_power_w=values[remote.active_power.address],
+            ours=self._remote_enabled_by_us or timeout == self._watchdog_seconds,
+        )
+
+    async def async_force_charge(self, power_w: int) -> None:
+        """Charge the battery at `power_w` from grid and PV; fallback Back-up if control stops."""
+        await self._async_take_remote_control(-abs(power_w), WorkMode.BACK_UP)
+
+    async def async_force_discharge(self, power_w: int) -> None:
+        """Discharge at `power_w`; fallback Feed-in First if control stops."""
+        await self._async_take_remote_control(abs(power_w), WorkMode.FEED_IN_FIRST)
+
+    async def async_keep_alive(self) -> RemoteControlState | None:
+        """Re-write the remote-control power (call every control period); None when idle.
+
+        If the watchdog expired meanwhile, remote control is enabled again.
+        """
+        if self._active_power_w is None:
+            return None
+        remote = await self._async_remote()
+        state = await self.async_read_remote_control()
+        if not state.enabled:
+            _LOGGER.warning("Remote control had expired; enabling it again")
+            await self._async_enable(remote)
+        await self._async_write_power(remote, self._active_power_w)
+        return await self.async_read_remote_control()
+
+    async def async_release_remote_control(
+        self, work_mode: WorkMode | None = WorkMode.SELF_USE
+    ) -> None:
+        """Stop force charge/discharge: disable remote control if this client enabled it, set `work_mode`."""
+        self._active_power_w = None
+        if self._remote_enabled_by_us:
+            remote = await self._async_remote()
+            await self._async_write_checked(_REMOTE_KIND, remote.enable, 0)
+            self._remote_enabled_by_us = False
+        if work_mode is not None:
+            await self.async_set_work_mode(work_mode)
+
+    async def async_clear_leftover_remote_control(self) -> LeftoverRemoteControl:
+        """At start-up: disable remote control left enabled by an earlier run of `ems`."""
+        state = await self.async_read_remote_control()
+        if not state.enabled:
+            return LeftoverRemoteControl.NONE
+        if not state.ours:
+            return LeftoverRemoteControl.FOREIGN
+        await self._async_write_checked(
+            _REMOTE_KIND, (await self._async_remote()).enable, 0
+        )
+        self._remote_enabled_by_us = False
+        return LeftoverRemoteControl.CLEARED
+
+    async def _async_take_remote_control(
+        self, power_w: int, fallback: WorkMode
+    ) -> None:
+        remote = await self._async_remote()
+        await self.async_set_work_mode(fallback)
+        await self._async_enable(remote)
+        self._active_power_w = power_w
+        await self._async_write_power(remote, power_w)
+
+    async def _async_enable(self, remote: RemoteControlRegisters) -> None:
+        await self._async_write_checked(
+            _REMOTE_KIND, remote.timeout, self._watchdog_seconds
+        )
+        if await self._async_write_checked(_REMOTE_KIND, remote.enable, 1):
+            self._remote_enabled_by_us = True
+
+    async def _async_write_power(
+        self, remote: RemoteControlRegisters, power_w: int
+    ) -> None:
+        register = remote.active_power
+        for attempt in (1, 2):
+            await self._transport.async_write(
+                register.address, register.encode(power_w)
+            )
+            raw = await self._transport.async_read(
+                _REMOTE_KIND, register.address, register.words
+            )
+            if register.decode(raw) == power_w:
+                return
+            _LOGGER.warning(
+                "Remote power %s W did not read back (attempt %s)", power_w, attempt
+            )
+        raise InverterProtocolError(
+            f"Remote-control power {power_w} W did not read back"
+        )
+
+    async def _async_write_checked(
+        self, kind: RegisterKind, address: int, value: int
+    ) -> bool:
+        """Write `value` unless the register already holds it; verify; True when written."""
+        if await self._async_read_one(kind, address) == value:
+            return False
+        for attempt in (1, 2):
+            await self._transport.async_write(address, [value])
+            actual = await self._async_read_one(kind, address)
+            if actual == value:
+                return True
+            _LOGGER.warning(
+                "Register %s reads %s after writing %s (attempt %s)",
+                address,
+                actual,
+                value,
+                attempt,
+            )
+        raise InverterProtocolError(
+            f"Register {address} reads {actual}, not the {value} written"
+        )
+
+    async def _async_read_one(self, kind: RegisterKind, address: int) -> int:
+        return (await self._transport.async_read(kind, address, 1))[0]
+
+    async def _async_read_registers(
+        self, kind: RegisterKind, registers: Sequence[Register], *, singly: bool = False
+    ) -> dict[int, int]:
+        """Read registers, neighbours together unless a forbidden range is in between; values by address."""
+        profile = await self._async_profile()
+        ordered = sorted(registers, key=lambda r: r.address)
+        values: dict[int, int] = {}
+        while ordered:
+            block = [ordered.pop(0)]
+            start = block[0].address
+            while (
+                not singly
+                and ordered
+                and ordered[0].address + ordered[0].words - start <= _MAX_BLOCK
+                and not profile.is_forbidden(
+                    start, ordered[0].address + ordered[0].words - start
+                )
+            ):
+                block.append(ordered.pop(0))
+            count = max(r.address + r.words for r in block) - start
+            raw = await self._transport.async_read(kind, start, count)
+            for register in block:
+                offset = register.address - start
+                values[register.address] = register.decode(
+                    raw[offset : offset + register.words]
+                )
+        return values
+
+    async def _async_profile(self) -> FoxEssProfile:
+        """Return the profile, identifying first; after a reconnect, check the inverter is the same."""
+        if self._profile is None or self._info is None:
+            await self.async_identify()
+        elif self._transport.connections != self._checked_connection:
+            model = await self._async_read_model()
+            if model != self._info.model:
+                raise ModelMismatchError(expected=self._info.model, actual=model)
+            self._checked_connection = self._transport.connections
+        assert self._profile is not None
+        return self._profile
+
+    async def _async_remote(self) -> RemoteControlRegisters:
+        remote = (await self._async_profile()).remote_control
+        if remote is None:
+            raise UnsupportedFeatureError(
+                "This inverter has no remote control over Modbus"
+            )
+        return remote
+
+    async def _async_read_model(self) -> str:
+        raw = await self._transport.async_read(
+            RegisterKind.HOLDING, MODEL_REGISTER, MODEL_REGISTER_COUNT
+        )
+        return decode_ascii(raw)
+
+    async def _async_first_version(
+        self, candidates: Sequence[FirmwareRegister]
+    ) -> tuple[int, int] | None:
+        """Return the first firmware version one of `candidates` holds."""
+        for candidate in candidates:
+            try:
+                raw = await self._async_read_one(candidate.kind, candidate.address)
+            except InverterProtocolError:
+                continue
+            version = candidate.version(raw)
+            if version is not None:
+                return version
+        return None
+
+
+def _percent(value: int) -> int:
+    if not 0 <= value <= 100:
+        raise ValueError(f"SoC {value} is not within 0-100 %")
+    return int(value)
+
+
+def _deciamps(amps: float) -> int:
+    if not 0 <= amps <= 6553.5:
+        raise ValueError(f"Current {amps} A out of range")
+    return round(amps * 10)
+
+
+def _word_of(moment: time) -> int:
+    return moment.hour * 256 + moment.minute
+
+
+def _time_of(word: int) -> time:
+    hour, minute = divmod(word, 256)
+    return time(min(hour, 23), min(minute, 59))

@@ -1,0 +1,144 @@
+"""Modbus TCP transport over pymodbus, for every pymodbus from 3.8 to 3.x.
+
+pymodbus 3.8/3.9 name the unit `slave=`, 3.10 and later `device_id=`; the keyword is
+detected once. pymodbus does its own retries and reconnects switched off: this module
+reconnects once when the connection drops, and leaves retry policy to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import inspect
+import logging
+from typing import Any
+
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
+
+from .errors import InverterConnectionError, InverterProtocolError, InverterTimeoutError
+from .registers import RegisterKind
+
+_LOGGER = logging.getLogger(__name__)
+
+UNIT_KEYWORD = (
+    "device_id"
+    if "device_id"
+    in inspect.signature(AsyncModbusTcpClient.read_holding_registers).parameters
+    else "slave"
+)
+
+type _Request = Callable[[AsyncModbusTcpClient], Awaitable[Any]]
+
+
+class ModbusTransport:
+    """One Modbus TCP connection to one unit, with typed errors."""
+
+    def __init__(self, *, host: str, port: int, unit_id: int, timeout: float) -> None:
+        """Store the address; nothing connects until the first request."""
+        self._host = host
+        self._port = port
+        self._unit: dict[str, Any] = {UNIT_KEYWORD: unit_id}
+        self._timeout = timeout
+        self._client: AsyncModbusTcpClient | None = None
+        self._lock = asyncio.Lock()
+        self.connections = 0
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open."""
+        return self._client is not None and bool(self._client.connected)
+
+    async def async_connect(self) -> None:
+        """Open the connection if it is not open."""
+        if self.connected:
+            return
+        self.close()
+        client = AsyncModbusTcpClient(
+            self._host,
+            port=self._port,
+            timeout=self._timeout,
+            retries=0,
+            reconnect_delay=0,
+        )
+        try:
+            ok = await asyncio.wait_for(client.connect(), self._timeout + 1)
+        except (TimeoutError, OSError) as err:
+            client.close()
+            raise InverterConnectionError(
+                f"Cannot connect to {self._host}:{self._port}: {err}"
+            ) from err
+        if not ok:
+            client.close()
+            raise InverterConnectionError(
+                f"Cannot connect to {self._host}:{self._port}"
+            )
+        self._client = client
+        self.connections += 1
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def async_read(
+        self, kind: RegisterKind, address: int, count: int
+    ) -> list[int]:
+        """Read `count` registers from `address`."""
+
+        async def read(client: AsyncModbusTcpClient) -> Any:
+            if kind is RegisterKind.INPUT:
+                return await client.read_input_registers(
+                    address, count=count, **self._unit
+                )
+            return await client.read_holding_registers(
+                address, count=count, **self._unit
+            )
+
+        response = await self._request(f"read {kind} {address}+{count}", read)
+        registers = list(response.registers)
+        if len(registers) < count:
+            raise InverterProtocolError(f"Short answer reading {address}: {registers}")
+        return registers[:count]
+
+    async def async_write(self, address: int, values: list[int]) -> None:
+        """Write one register (function 6) or a block (function 16)."""
+
+        async def write(client: AsyncModbusTcpClient) -> Any:
+            if len(values) == 1:
+                return await client.write_register(address, values[0], **self._unit)
+            return await client.write_registers(address, values, **self._unit)
+
+        await self._request(f"write {address}={values}", write)
+
+    async def _request(self, what: str, request: _Request) -> Any:
+        """Send one request; reconnect once if the connection dropped."""
+        async with self._lock:
+            for attempt in (1, 2):
+                await self.async_connect()
+                assert self._client is not None
+                try:
+                    response = await request(self._client)
+                except (ConnectionException, ModbusIOException) as err:
+                    dropped = not self.connected
+                    self.close()  # a late answer must not be taken for the next request's
+                    if not dropped:
+                        raise InverterTimeoutError(f"No answer to {what}") from err
+                    if attempt == 2:
+                        raise InverterConnectionError(
+                            f"Connection lost twice during {what}"
+                        ) from err
+                    _LOGGER.debug("Connection lost during %s, reconnecting", what)
+                    continue
+                except ModbusException as err:
+                    self.close()
+                    raise InverterProtocolError(f"{what} failed: {err}") from err
+                if response.isError():
+                    code = getattr(response, "exception_code", None)
+                    raise InverterProtocolError(
+                        f"{what} answered with Modbus exception {code}",
+                        exception_code=code,
+                    )
+                return response
+        raise AssertionError("unreachable")

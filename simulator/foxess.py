@@ -1,0 +1,361 @@
+"""A simulated Fox ESS inverter on a real pymodbus TCP server, for tests and `scripts/develop`.
+
+It holds one register profile's map (the same profile data the client uses), a model
+string and firmware version, PV following the sun, a house load, and a battery whose
+SoC follows self use, feed-in first, back-up and remote-control power. The remote-control
+watchdog counts down in simulated time and, when it expires, disables remote control so
+the work mode takes over again. Reads touching a forbidden range are refused with
+ILLEGAL_ADDRESS, as the real inverters do.
+
+Simulated time runs at `time_scale` times real time, and `advance()` jumps it forward,
+so tests never wait. Faults: `fail_next()`, `drop_next()`, `drop_connection()`, `delay`,
+`stick()` (a register that ignores writes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+import math
+import time
+
+from custom_components.ems.inverters.foxess.profiles import PROFILES, kh_profile
+from custom_components.ems.inverters.foxess.registers import (
+    MODEL_REGISTER,
+    MODEL_REGISTER_COUNT,
+    SERIAL_REGISTER_COUNT,
+    FoxEssProfile,
+    PowerReading,
+    Register,
+    WorkMode,
+    encode_ascii,
+    parse_version,
+)
+
+from ._modbus import (
+    DEVICE_FAILURE,
+    ILLEGAL_ADDRESS,
+    ILLEGAL_VALUE,
+    InverterServer,
+    ModbusFault,
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SimulatedModel:
+    """How one simulated model presents itself."""
+
+    model_string: str
+    packed: bool  # two characters per register (G2, Pro, Smart) or one
+    firmware: str
+
+
+MODELS: dict[str, SimulatedModel] = {
+    "H1-G1": SimulatedModel(model_string="H1-5.0-E", packed=False, firmware="1.50"),
+    "H1-G2": SimulatedModel(model_string="H1-5.0-E-G2", packed=True, firmware="1.44"),
+    "KH": SimulatedModel(model_string="KH10.5", packed=False, firmware="1.33"),
+    "H3": SimulatedModel(model_string=" H3-10.0-E", packed=False, firmware="1.80"),
+    "H3-Pro": SimulatedModel(model_string="H3-Pro-15.0", packed=True, firmware="1.22"),
+    "H3-Smart": SimulatedModel(
+        model_string="H3-10.0-Smart", packed=True, firmware="1.05"
+    ),
+}
+_PROFILE_OF = {
+    "H1-G1": "H1_G1",
+    "H1-G2": "H1_G2",
+    "H3": "H3",
+    "H3-Pro": "H3_PRO",
+    "H3-Smart": "H3_SMART",
+}
+
+
+class FoxEssSimulator:
+    """A Fox ESS inverter: registers, physics and fault injection behind a Modbus TCP server."""
+
+    def __init__(
+        self,
+        *,
+        model: str = "KH",
+        firmware: str | None = None,
+        unit_id: int = 247,
+        capacity_kwh: float = 10.0,
+        soc_percent: float = 50.0,
+        max_battery_w: int = 5000,
+        pv_peak_w: int = 4000,
+        base_load_w: int = 400,
+        start_hour: float = 12.0,
+        time_scale: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Build the register map of `model` (a key of MODELS) at `firmware` (KH: picks the profile)."""
+        spec = MODELS[model]
+        self.firmware = firmware or spec.firmware
+        self.profile: FoxEssProfile = (
+            kh_profile(parse_version(self.firmware))
+            if model == "KH"
+            else PROFILES[_PROFILE_OF[model]]
+        )
+        self._packed = spec.packed
+        self.capacity_kwh = capacity_kwh
+        self.soc_percent = soc_percent
+        self.max_battery_w = max_battery_w
+        self.pv_peak_w = pv_peak_w
+        self.base_load_w = base_load_w
+        self.time_scale = time_scale
+        self.delay = 0.0
+        self.writes: list[tuple[int, tuple[int, ...]]] = []
+        self._clock = clock
+        self._last_tick = clock()
+        self._seconds = start_hour * 3600
+        self._registers: dict[int, int] = {}
+        self._writable: set[int] = set()
+        self._stuck: set[int] = set()
+        self._faults: list[int] = []
+        self._drops = 0
+        self._watchdog_left = 0.0
+        self._server = InverterServer(self, unit_id=unit_id)
+        self._build_registers(spec.model_string)
+        self._publish()
+
+    # ----------------------------------------------------------------- test API
+    @property
+    def port(self) -> int:
+        """The TCP port actually bound."""
+        return self._server.port
+
+    async def async_start(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on host:port; port 0 binds a free port (see `port`)."""
+        await self._server.async_start(host, port)
+
+    async def async_stop(self) -> None:
+        """Stop the server."""
+        await self._server.async_stop()
+
+    def holding(self, address: int) -> int:
+        """Raw value of a register (holding and input registers share one address space here)."""
+        return self._registers.get(address, 0)
+
+    def set_holding(self, address: int, value: int) -> None:
+        """Set a raw register value, bypassing Modbus (remote-control registers restart the watchdog)."""
+        self._registers[address] = value & 0xFFFF
+        self._restart_watchdog_on(address)
+
+    def value(self, register: Register) -> int:
+        """Return the decoded value of a (possibly 32-bit) register."""
+        return register.decode([self.holding(a) for a in register.addresses])
+
+    def set_model_string(self, model_string: str) -> None:
+        """Change the model string (a different inverter answering at this address)."""
+        for offset, word in enumerate(
+            encode_ascii(model_string, MODEL_REGISTER_COUNT, packed=self._packed)
+        ):
+            self._registers[MODEL_REGISTER + offset] = word
+
+    def fail_next(self, exception_code: int = DEVICE_FAILURE, count: int = 1) -> None:
+        """Answer the next `count` requests with a Modbus exception."""
+        self._faults.extend([exception_code] * count)
+
+    def drop_next(self, count: int = 1) -> None:
+        """Close the connection instead of answering the next `count` requests."""
+        self._drops += count
+
+    def drop_connection(self) -> None:
+        """Close every client connection now."""
+        self._server.drop_connections()
+
+    def stick(self, address: int) -> None:
+        """Acknowledge writes to `address` without storing them (a read-back mismatch)."""
+        self._stuck.add(address)
+
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward."""
+        self._tick()
+        self._step(seconds)
+        self._publish()
+
+    @property
+    def remote_control_enabled(self) -> bool:
+        """Whether remote control is on."""
+        remote = self.profile.remote_control
+        return remote is not None and self.holding(remote.enable) == 1
+
+    @property
+    def work_mode(self) -> WorkMode | None:
+        """Work mode the registers hold."""
+        settings = self.profile.settings
+        return settings.work_mode_of(self.holding(settings.work_mode))
+
+    # ------------------------------------------------------- RegisterStore
+    def address_error(self, function_code: int, address: int, count: int) -> int | None:
+        """Refuse reads of forbidden ranges and writes to registers that are not settings."""
+        if function_code in (3, 4):
+            forbidden_table = 4 if self.profile.telemetry.kind == "input" else 3
+            if function_code == forbidden_table and self.profile.is_forbidden(
+                address, count
+            ):
+                return ILLEGAL_ADDRESS
+            return None
+        if any(a not in self._writable for a in range(address, address + count)):
+            return ILLEGAL_ADDRESS
+        return None
+
+    async def async_read(
+        self, function_code: int, address: int, count: int
+    ) -> list[int]:
+        """Answer a read after faults, delay and a physics tick."""
+        await self._before_request()
+        if (code := self.address_error(function_code, address, count)) is not None:
+            raise ModbusFault(code)
+        self._tick()
+        return self.stored(address, count)
+
+    async def async_write(self, address: int, values: list[int]) -> None:
+        """Store a write, validating values the way the inverter does."""
+        await self._before_request()
+        if (code := self.address_error(16, address, len(values))) is not None:
+            raise ModbusFault(code)
+        self._tick()
+        if not self._valid_write(address, values):
+            raise ModbusFault(ILLEGAL_VALUE)
+        self.writes.append((address, tuple(values)))
+        for offset, value in enumerate(values):
+            if address + offset not in self._stuck:
+                self._registers[address + offset] = value
+        self._restart_watchdog_on(address)
+        self._publish()
+
+    def stored(self, address: int, count: int) -> list[int]:
+        """Register values as stored."""
+        return [self._registers.get(a, 0) for a in range(address, address + count)]
+
+    # ------------------------------------------------------------- internals
+    async def _before_request(self) -> None:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self._drops:
+            self._drops -= 1
+            self._server.drop_connections()
+            raise ConnectionAbortedError("simulated connection drop")
+        if self._faults:
+            raise ModbusFault(self._faults.pop(0))
+
+    def _restart_watchdog_on(self, address: int) -> None:
+        remote = self.profile.remote_control
+        if remote is not None and address in (
+            remote.enable,
+            remote.timeout,
+            *remote.active_power.addresses,
+        ):
+            self._watchdog_left = float(self.holding(remote.timeout))
+
+    def _valid_write(self, address: int, values: list[int]) -> bool:
+        settings = self.profile.settings
+        if address == settings.work_mode:
+            return values[0] in {raw for _, raw in settings.work_mode_values}
+        if address in (settings.min_soc, settings.min_soc_on_grid):
+            return 10 <= values[0] <= 100
+        return True
+
+    def _build_registers(self, model_string: str) -> None:
+        self.set_model_string(model_string)
+        major, minor = parse_version(self.firmware)
+        firmware = self.profile.firmware
+        raw = (
+            int(f"{major:X}{minor:02d}", 16)
+            if firmware.hex_coded
+            else major * 100 + minor
+        )
+        self._registers[firmware.address] = raw
+        if self.profile.serial_register is not None:
+            serial = encode_ascii("SIMFOX0001", SERIAL_REGISTER_COUNT, packed=True)
+            for offset, word in enumerate(serial):
+                self._registers[self.profile.serial_register + offset] = word
+        settings = self.profile.settings
+        defaults = {
+            settings.work_mode: settings.work_mode_value(WorkMode.SELF_USE),
+            settings.min_soc: 10,
+            settings.min_soc_on_grid: 10,
+            settings.max_charge_current: 500,
+            settings.max_discharge_current: 500,
+        }
+        for period in settings.charge_periods:
+            defaults |= {period.enable: 0, period.start: 0, period.end: 0}
+        remote = self.profile.remote_control
+        if remote is not None:
+            defaults |= {remote.enable: 0, remote.timeout: 0}
+            defaults |= dict.fromkeys(remote.active_power.addresses, 0)
+        self._registers |= defaults
+        self._writable = set(defaults)
+
+    def _tick(self) -> None:
+        now = self._clock()
+        self._step((now - self._last_tick) * self.time_scale)
+        self._last_tick = now
+
+    def _step(self, seconds: float) -> None:
+        while seconds > 1e-9:
+            chunk = min(seconds, 60.0)
+            if self.remote_control_enabled:
+                chunk = min(chunk, max(self._watchdog_left, 0.0))
+            self._integrate(chunk)
+            seconds -= chunk
+            if self.remote_control_enabled:
+                self._watchdog_left -= chunk
+                if self._watchdog_left <= 1e-9:
+                    assert self.profile.remote_control is not None
+                    self._registers[self.profile.remote_control.enable] = 0
+
+    def _integrate(self, seconds: float) -> None:
+        _, _, battery_w, _ = self.flows()
+        self._seconds += seconds
+        delta = battery_w * seconds / 3600 / (self.capacity_kwh * 1000) * 100
+        self.soc_percent = min(100.0, max(0.0, self.soc_percent - delta))
+
+    def flows(self) -> tuple[float, float, float, float]:
+        """PV, load, battery (+ discharge) and grid (+ import) power in W, right now."""
+        hour = self._seconds / 3600 % 24
+        pv = (
+            self.pv_peak_w * max(0.0, math.sin(math.pi * (hour - 6) / 12))
+            if 6 < hour < 18
+            else 0.0
+        )
+        load = self.base_load_w * (1.25 + 0.5 * math.sin(math.pi * hour / 4))
+        settings = self.profile.settings
+        reserve = self.holding(settings.min_soc_on_grid)
+        max_charge = self.max_battery_w if self.soc_percent < 100 else 0
+        max_discharge = self.max_battery_w if self.soc_percent > reserve else 0
+        remote = self.profile.remote_control
+        if self.remote_control_enabled and remote is not None:
+            wanted = self.value(remote.active_power) - pv  # inverter output = command
+        elif self.work_mode is WorkMode.SELF_USE:
+            wanted = load - pv
+        elif self.work_mode is WorkMode.BACK_UP:
+            wanted = min(load - pv, 0.0)
+        else:
+            wanted = 0.0
+        battery = min(max(wanted, -max_charge), max_discharge)
+        return pv, load, battery, load - pv - battery
+
+    def _publish(self) -> None:
+        pv, load, battery, grid = self.flows()
+        telemetry = self.profile.telemetry
+        self._put(telemetry.soc, round(self.soc_percent))
+        self._put_power(telemetry.pv, pv, spread=False)
+        self._put_power(telemetry.grid, grid, spread=True)
+        self._put_power(telemetry.battery, -battery, spread=False)
+        self._put_power(telemetry.load, load, spread=True)
+
+    def _put_power(self, reading: PowerReading, watts: float, *, spread: bool) -> None:
+        """Write `watts` (in our sign convention) over a reading's registers: per phase, or all on the first."""
+        share = watts / len(reading.registers) if spread else watts
+        for index, register in enumerate(reading.registers):
+            self._put(
+                register, reading.raw(share / 1000) if spread or index == 0 else 0
+            )
+
+    def _put(self, register: Register, value: int) -> None:
+        for address, word in zip(
+            register.addresses, register.encode(value), strict=True
+        ):
+            self._registers[address] = word
