@@ -1,0 +1,195 @@
+"""JSON shapes of FORMAT.md: problem in, plan out (plus optional planner options)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from .model import (
+    Battery,
+    ChargeTaper,
+    Grid,
+    Plan,
+    Problem,
+    ProblemError,
+    ReserveWindow,
+    SocTarget,
+)
+
+
+def _field[T](data: Mapping[str, Any], key: str, convert: Callable[[Any], T]) -> T:
+    if key not in data:
+        raise ProblemError(f"missing field {key!r}")
+    try:
+        return convert(data[key])
+    except (TypeError, ValueError) as err:
+        raise ProblemError(f"field {key!r}: {err}") from err
+
+
+def _moment(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError("expected an ISO 8601 string")
+    return datetime.fromisoformat(value)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _optional_number(data: Mapping[str, Any], key: str, default: float) -> float:
+    return default if data.get(key) is None else _field(data, key, _number)
+
+
+def _series(value: Any) -> tuple[float, ...]:
+    if not isinstance(value, list):
+        raise TypeError("expected a list of numbers")
+    return tuple(_number(item) for item in value)
+
+
+def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    section = data.get(key)
+    if section is None:
+        return None
+    if not isinstance(section, Mapping):
+        raise ProblemError(f"field {key!r} must be an object")
+    return section
+
+
+def problem_from_json(data: Mapping[str, Any]) -> Problem:
+    """Build a validated Problem from FORMAT.md's problem object."""
+    if not isinstance(data, Mapping):
+        raise ProblemError("the problem must be a JSON object")
+    battery_data = _section(data, "battery")
+    if battery_data is None:
+        raise ProblemError("missing field 'battery'")
+    grid_data = _section(data, "grid") or {}
+    battery = Battery(
+        capacity_kwh=_field(battery_data, "capacity_kwh", _number),
+        soc_percent=_field(battery_data, "soc_percent", _number),
+        min_soc_percent=_optional_number(battery_data, "min_soc_percent", 0.0),
+        max_soc_percent=_optional_number(battery_data, "max_soc_percent", 100.0),
+        max_charge_kw=_field(battery_data, "max_charge_kw", _number),
+        max_discharge_kw=_field(battery_data, "max_discharge_kw", _number),
+        charge_efficiency=_optional_number(battery_data, "charge_efficiency", 1.0),
+        discharge_efficiency=_optional_number(
+            battery_data, "discharge_efficiency", 1.0
+        ),
+        cycle_cost_per_kwh=_optional_number(battery_data, "cycle_cost_per_kwh", 0.0),
+    )
+    grid = Grid(
+        max_import_kw=None
+        if grid_data.get("max_import_kw") is None
+        else _field(grid_data, "max_import_kw", _number),
+        max_export_kw=None
+        if grid_data.get("max_export_kw") is None
+        else _field(grid_data, "max_export_kw", _number),
+    )
+    reserve = target = taper = None
+    if (section := _section(data, "reserve")) is not None:
+        reserve = ReserveWindow(
+            start=_field(section, "start", _moment),
+            end=_field(section, "end", _moment),
+            min_soc_percent=_field(section, "min_soc_percent", _number),
+        )
+    if (section := _section(data, "target")) is not None:
+        target = SocTarget(
+            soc_percent=_field(section, "soc_percent", _number),
+            by=_field(section, "by", _moment),
+        )
+    if (section := _section(data, "charge_taper")) is not None:
+        taper = ChargeTaper(
+            above_soc_percent=_field(section, "above_soc_percent", _number),
+            kw_at_max_soc=_field(section, "kw_at_max_soc", _number),
+        )
+    slot_minutes = _field(data, "slot_minutes", _number)
+    if slot_minutes != int(slot_minutes):
+        raise ProblemError("slot_minutes must be a whole number")
+    return Problem(
+        start=_field(data, "start", _moment),
+        slot_minutes=int(slot_minutes),
+        import_price=_field(data, "import_price", _series),
+        export_price=_field(data, "export_price", _series),
+        pv_kw=_field(data, "pv_kw", _series),
+        load_kw=_field(data, "load_kw", _series),
+        battery=battery,
+        grid=grid,
+        terminal_value_per_kwh=_optional_number(data, "terminal_value_per_kwh", 0.0),
+        reserve=reserve,
+        target=target,
+        charge_taper=taper,
+        zero_export=bool(data.get("zero_export", False)),
+    )
+
+
+def problem_to_json(problem: Problem) -> dict[str, Any]:
+    """Return FORMAT.md's problem object (optional sections only when set)."""
+    battery = problem.battery
+    data: dict[str, Any] = {
+        "start": problem.start.isoformat(),
+        "slot_minutes": problem.slot_minutes,
+        "import_price": list(problem.import_price),
+        "export_price": list(problem.export_price),
+        "pv_kw": list(problem.pv_kw),
+        "load_kw": list(problem.load_kw),
+        "battery": {
+            name: getattr(battery, name) for name in Battery.__dataclass_fields__
+        },
+        "grid": {
+            "max_import_kw": problem.grid.max_import_kw,
+            "max_export_kw": problem.grid.max_export_kw,
+        },
+        "terminal_value_per_kwh": problem.terminal_value_per_kwh,
+    }
+    if (reserve := problem.reserve) is not None:
+        data["reserve"] = {
+            "start": reserve.start.isoformat(),
+            "end": reserve.end.isoformat(),
+            "min_soc_percent": reserve.min_soc_percent,
+        }
+    if (target := problem.target) is not None:
+        data["target"] = {
+            "soc_percent": target.soc_percent,
+            "by": target.by.isoformat(),
+        }
+    if (taper := problem.charge_taper) is not None:
+        data["charge_taper"] = {
+            "above_soc_percent": taper.above_soc_percent,
+            "kw_at_max_soc": taper.kw_at_max_soc,
+        }
+    if problem.zero_export:
+        data["zero_export"] = True
+    return data
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """Return FORMAT.md's plan object, with totals, reasons and the aligned inputs."""
+    return {
+        "method": plan.method,
+        "status": plan.status,
+        "reason": plan.reason,
+        "solve_seconds": round(plan.solve_seconds, 6),
+        "objective": round(plan.objective, 6),
+        "cost_idle": round(plan.cost_idle, 6),
+        "cost_self_use": round(plan.cost_self_use, 6),
+        "expected_saving": round(plan.expected_saving, 6),
+        "slots": [
+            {
+                "start": slot.start.isoformat(),
+                "end": slot.end.isoformat(),
+                "battery_kw": slot.battery_kw,
+                "grid_kw": slot.grid_kw,
+                "soc_percent": slot.soc_percent,
+                "mode": slot.mode.value,
+                "reason": slot.reason,
+                "import_price": slot.import_price,
+                "export_price": slot.export_price,
+                "pv_kw": slot.pv_kw,
+                "load_kw": slot.load_kw,
+                "curtailed_kw": slot.curtailed_kw,
+            }
+            for slot in plan.slots
+        ],
+    }

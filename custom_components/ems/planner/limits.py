@@ -1,0 +1,160 @@
+"""Per-slot limits both solvers share: SoC bounds, grid caps and the charge taper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .model import Problem
+
+type FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SlotLimits:
+    """Everything a solver needs besides prices, as arrays over slots (energies in kWh).
+
+    `floor_kwh`/`ceiling_kwh` bound the SoC at each slot END. A floor the battery cannot
+    reach in time from its initial state (e.g. it starts below min SoC) is lowered to what
+    it can reach. `max_import_kw` never forbids the house's own net load (a fuse smaller
+    than the load forecast limits only the battery). Missing limits are +inf.
+    """
+
+    hours: float
+    initial_kwh: float
+    floor_kwh: FloatArray
+    ceiling_kwh: FloatArray
+    max_import_kw: FloatArray
+    max_export_kw: FloatArray
+    max_charge_kw: float
+    max_discharge_kw: float
+    charge_efficiency: float
+    discharge_efficiency: float
+    taper_knee_kwh: float
+    taper_slope_kw_per_kwh: float
+
+    def charge_cap_kw(self, stored_kwh: FloatArray | float) -> FloatArray:
+        """Return the charge power allowed when a slot starts with `stored_kwh`."""
+        over = np.maximum(
+            np.asarray(stored_kwh, dtype=float) - self.taper_knee_kwh, 0.0
+        )
+        return np.clip(
+            self.max_charge_kw - self.taper_slope_kw_per_kwh * over,
+            0.0,
+            self.max_charge_kw,
+        )
+
+
+def _grid_caps(problem: Problem) -> tuple[FloatArray, FloatArray]:
+    net = np.asarray(problem.load_kw) - np.asarray(problem.pv_kw)
+    size = problem.horizon
+    max_import = problem.grid.max_import_kw
+    import_cap = (
+        np.full(size, np.inf) if max_import is None else np.maximum(max_import, net)
+    )
+    max_export = problem.grid.max_export_kw
+    export_cap = np.full(size, np.inf if max_export is None else max_export)
+    if problem.zero_export:
+        export_cap[np.asarray(problem.export_price) < 0.0] = 0.0
+    return import_cap, export_cap
+
+
+def _taper(problem: Problem) -> tuple[float, float]:
+    battery = problem.battery
+    taper = problem.charge_taper
+    if taper is None:
+        return battery.capacity_kwh, 0.0
+    knee = battery.kwh(taper.above_soc_percent)
+    span = battery.kwh(battery.max_soc_percent) - knee
+    return knee, (battery.max_charge_kw - taper.kw_at_max_soc) / span
+
+
+def _reach(problem: Problem, import_cap: FloatArray) -> FloatArray:
+    """Highest energy the battery can hold at each slot end (battery, taper and fuse)."""
+    battery = problem.battery
+    hours = problem.slot_hours
+    knee, slope = _taper(problem)
+    ceiling = max(
+        battery.kwh(battery.max_soc_percent), battery.kwh(battery.soc_percent)
+    )
+    headroom = import_cap - np.asarray(problem.load_kw) + np.asarray(problem.pv_kw)
+    stored = battery.kwh(battery.soc_percent)
+    reach = np.empty(problem.horizon)
+    for index in range(problem.horizon):
+        cap = battery.max_charge_kw - slope * max(stored - knee, 0.0)
+        power = max(min(cap, battery.max_charge_kw, headroom[index]), 0.0)
+        stored = min(stored + power * battery.charge_efficiency * hours, ceiling)
+        reach[index] = stored
+    return reach
+
+
+def max_reachable_kwh(problem: Problem) -> FloatArray:
+    """Return the most energy the battery can hold at each slot end."""
+    return _reach(problem, _grid_caps(problem)[0])
+
+
+def target_slot(problem: Problem) -> int | None:
+    """Return the last slot ending by the target time, or None (no target, or outside)."""
+    target = problem.target
+    if target is None:
+        return None
+    seconds = (target.by - problem.start).total_seconds()
+    index = int(seconds // (problem.slot_minutes * 60)) - 1
+    return index if 0 <= index < problem.horizon else None
+
+
+def _slot_ends_within(problem: Problem) -> npt.NDArray[np.bool_]:
+    reserve = problem.reserve
+    ends = np.array(
+        [
+            (problem.slot_start(index + 1) - problem.start).total_seconds()
+            for index in range(problem.horizon)
+        ]
+    )
+    if reserve is None:
+        return np.zeros(problem.horizon, dtype=bool)
+    lower = (reserve.start - problem.start).total_seconds()
+    upper = (reserve.end - problem.start).total_seconds()
+    return (ends >= lower) & (ends <= upper)
+
+
+def derive(problem: Problem) -> SlotLimits:
+    """Compute the per-slot limits of a validated problem."""
+    battery = problem.battery
+    size = problem.horizon
+    initial = battery.kwh(battery.soc_percent)
+    import_cap, export_cap = _grid_caps(problem)
+    floor = np.full(size, battery.kwh(battery.min_soc_percent))
+    if problem.reserve is not None:
+        within = _slot_ends_within(problem)
+        floor[within] = np.maximum(
+            floor[within], battery.kwh(problem.reserve.min_soc_percent)
+        )
+    if (slot := target_slot(problem)) is not None and problem.target is not None:
+        floor[slot] = max(floor[slot], battery.kwh(problem.target.soc_percent))
+    floor = np.minimum(floor, _reach(problem, import_cap))
+    ceiling = np.full(size, battery.kwh(battery.max_soc_percent))
+    if initial > ceiling[0]:
+        drained = initial - battery.max_discharge_kw * problem.slot_hours / (
+            battery.discharge_efficiency
+        ) * np.arange(1, size + 1)
+        ceiling = np.maximum(ceiling, drained)
+    knee, slope = _taper(problem)
+    return SlotLimits(
+        hours=problem.slot_hours,
+        initial_kwh=initial,
+        floor_kwh=floor,
+        ceiling_kwh=ceiling,
+        max_import_kw=import_cap,
+        max_export_kw=export_cap,
+        max_charge_kw=battery.max_charge_kw,
+        max_discharge_kw=battery.max_discharge_kw,
+        charge_efficiency=battery.charge_efficiency,
+        discharge_efficiency=battery.discharge_efficiency,
+        taper_knee_kwh=knee,
+        taper_slope_kw_per_kwh=slope,
+    )

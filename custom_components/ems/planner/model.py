@@ -1,0 +1,287 @@
+"""The planner's typed inputs (Problem) and outputs (Plan); inputs validate themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+import math
+
+from .limits import max_reachable_kwh, target_slot
+
+SLOT_MINUTES = (15, 30, 60)
+
+
+class ProblemError(ValueError):
+    """An invalid planning problem; the message is one line meant for the user."""
+
+
+class InverterMode(StrEnum):
+    """What the inverter is told to do during a slot."""
+
+    SELF_USE = "self_use"
+    FORCE_CHARGE = "force_charge"
+    FORCE_DISCHARGE = "force_discharge"
+    HOLD = "hold"
+    ZERO_EXPORT = "zero_export"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Battery:
+    """The battery: capacity, state, limits, one-way efficiencies and wear cost."""
+
+    capacity_kwh: float
+    soc_percent: float
+    min_soc_percent: float = 0.0
+    max_soc_percent: float = 100.0
+    max_charge_kw: float
+    max_discharge_kw: float
+    charge_efficiency: float = 1.0
+    discharge_efficiency: float = 1.0
+    cycle_cost_per_kwh: float = 0.0
+
+    def kwh(self, percent: float) -> float:
+        """Return the stored energy at a state of charge in percent."""
+        return self.capacity_kwh * percent / 100.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Grid:
+    """Grid connection limits in kW; None means no limit."""
+
+    max_import_kw: float | None = None
+    max_export_kw: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReserveWindow:
+    """Keep at least `min_soc_percent` at every slot end within [start, end] (storm reserve)."""
+
+    start: datetime
+    end: datetime
+    min_soc_percent: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SocTarget:
+    """Reach at least `soc_percent` by `by` ("80% by 07:00")."""
+
+    soc_percent: float
+    by: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChargeTaper:
+    """Charge power falls linearly above `above_soc_percent` to `kw_at_max_soc` at max SoC."""
+
+    above_soc_percent: float
+    kw_at_max_soc: float
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ProblemError(message)
+
+
+def _finite_series(name: str, values: Sequence[float]) -> tuple[float, ...]:
+    try:
+        series = tuple(float(value) for value in values)
+    except (TypeError, ValueError) as err:
+        raise ProblemError(f"{name} must be a list of numbers") from err
+    for index, value in enumerate(series):
+        _check(math.isfinite(value), f"{name}[{index}] is not a finite number")
+    return series
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Problem:
+    """One planning problem: aligned slot series, the battery, the grid and options."""
+
+    start: datetime
+    slot_minutes: int
+    import_price: Sequence[float]
+    export_price: Sequence[float]
+    pv_kw: Sequence[float]
+    load_kw: Sequence[float]
+    battery: Battery
+    grid: Grid = field(default_factory=Grid)
+    terminal_value_per_kwh: float = 0.0
+    reserve: ReserveWindow | None = None
+    target: SocTarget | None = None
+    charge_taper: ChargeTaper | None = None
+    zero_export: bool = False
+
+    def __post_init__(self) -> None:
+        """Store series as tuples of floats and reject invalid input with ProblemError."""
+        for name in ("import_price", "export_price", "pv_kw", "load_kw"):
+            object.__setattr__(self, name, _finite_series(name, getattr(self, name)))
+        _validate(self)
+
+    @property
+    def horizon(self) -> int:
+        """Return the number of slots."""
+        return len(self.import_price)
+
+    @property
+    def slot_hours(self) -> float:
+        """Return the slot length in hours."""
+        return self.slot_minutes / 60.0
+
+    def slot_start(self, index: int) -> datetime:
+        """Return the start instant of slot `index` (an index of N means the end)."""
+        return self.start + timedelta(minutes=self.slot_minutes * index)
+
+
+def _aware(moment: datetime) -> bool:
+    return moment.tzinfo is not None and moment.utcoffset() is not None
+
+
+def _validate(problem: Problem) -> None:
+    _check(_aware(problem.start), "start must carry a UTC offset")
+    _check(
+        problem.slot_minutes in SLOT_MINUTES,
+        f"slot_minutes must be one of 15, 30, 60, not {problem.slot_minutes}",
+    )
+    lengths = {
+        name: len(getattr(problem, name))
+        for name in ("import_price", "export_price", "pv_kw", "load_kw")
+    }
+    _check(
+        len(set(lengths.values())) == 1,
+        "series lengths differ: "
+        + ", ".join(f"{name}={size}" for name, size in lengths.items()),
+    )
+    _check(problem.horizon > 0, "the series are empty")
+    _check(min(problem.pv_kw) >= 0.0, "pv_kw must not be negative")
+    _check(min(problem.load_kw) >= 0.0, "load_kw must not be negative")
+    _check(
+        math.isfinite(problem.terminal_value_per_kwh),
+        "terminal_value_per_kwh is not a finite number",
+    )
+    _validate_battery(problem.battery)
+    for name in ("max_import_kw", "max_export_kw"):
+        limit = getattr(problem.grid, name)
+        _check(
+            limit is None or (math.isfinite(limit) and limit >= 0.0),
+            f"grid {name} must be null or a number >= 0",
+        )
+    _validate_options(problem)
+
+
+def _validate_battery(battery: Battery) -> None:
+    for name in (
+        "capacity_kwh",
+        "soc_percent",
+        "min_soc_percent",
+        "max_soc_percent",
+        "max_charge_kw",
+        "max_discharge_kw",
+        "charge_efficiency",
+        "discharge_efficiency",
+        "cycle_cost_per_kwh",
+    ):
+        value = getattr(battery, name)
+        _check(
+            isinstance(value, int | float) and math.isfinite(value),
+            f"battery {name} is not a finite number",
+        )
+    _check(battery.capacity_kwh > 0.0, "battery capacity_kwh must be positive")
+    _check(
+        0.0 <= battery.min_soc_percent <= battery.max_soc_percent <= 100.0,
+        f"battery SoC limits must satisfy 0 <= min ({battery.min_soc_percent}) "
+        f"<= max ({battery.max_soc_percent}) <= 100",
+    )
+    _check(
+        0.0 <= battery.soc_percent <= 100.0, "battery soc_percent must be within 0..100"
+    )
+    _check(
+        battery.max_charge_kw >= 0.0 and battery.max_discharge_kw >= 0.0,
+        "battery power limits must not be negative",
+    )
+    _check(
+        0.0 < battery.charge_efficiency <= 1.0
+        and 0.0 < battery.discharge_efficiency <= 1.0,
+        "battery efficiencies must be within (0, 1]",
+    )
+    _check(battery.cycle_cost_per_kwh >= 0.0, "cycle_cost_per_kwh must not be negative")
+
+
+def _validate_options(problem: Problem) -> None:
+    battery = problem.battery
+    if (reserve := problem.reserve) is not None:
+        _check(
+            _aware(reserve.start)
+            and _aware(reserve.end)
+            and reserve.start <= reserve.end,
+            "reserve needs aware start <= end",
+        )
+        _check(
+            0.0 <= reserve.min_soc_percent <= battery.max_soc_percent,
+            "reserve min_soc_percent must be within 0..max_soc_percent",
+        )
+    if (taper := problem.charge_taper) is not None:
+        _check(
+            battery.min_soc_percent
+            <= taper.above_soc_percent
+            < battery.max_soc_percent,
+            "charge_taper above_soc_percent must be within min..max SoC",
+        )
+        _check(
+            0.0 <= taper.kw_at_max_soc <= battery.max_charge_kw,
+            "charge_taper kw_at_max_soc must be within 0..max_charge_kw",
+        )
+    if (target := problem.target) is not None:
+        _check(_aware(target.by), "target time must carry a UTC offset")
+        _check(
+            0.0 <= target.soc_percent <= battery.max_soc_percent,
+            "target soc_percent must be within 0..max_soc_percent",
+        )
+        slot = target_slot(problem)
+        if slot is not None:
+            reachable = max_reachable_kwh(problem)[slot]
+            wanted = battery.kwh(target.soc_percent)
+            _check(
+                wanted <= reachable + 1e-6,
+                f"infeasible target: {target.soc_percent:g}% by "
+                f"{target.by.isoformat()} needs {wanted:.2f} kWh but at most "
+                f"{reachable:.2f} kWh can be stored by then",
+            )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlanSlot:
+    """One planned slot; inputs are repeated so that a chart can use the slot alone."""
+
+    start: datetime
+    end: datetime
+    battery_kw: float
+    grid_kw: float
+    soc_percent: float
+    mode: InverterMode
+    reason: str
+    import_price: float
+    export_price: float
+    pv_kw: float
+    load_kw: float
+    curtailed_kw: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Plan:
+    """The schedule, which method produced it, its status and why, and its money."""
+
+    method: str
+    status: str
+    reason: str
+    objective: float
+    cost_idle: float
+    cost_self_use: float
+    expected_saving: float
+    solve_seconds: float
+    slots: tuple[PlanSlot, ...]
+
+    @property
+    def saving_over_self_use(self) -> float:
+        """Return what this plan earns over plain self-use."""
+        return self.cost_self_use - self.objective

@@ -1,0 +1,112 @@
+"""Turn battery kW per slot into the Plan: energy path, grid, curtailment, cost, modes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .explain import explain
+from .limits import FloatArray, SlotLimits
+from .model import Plan, PlanSlot
+
+if TYPE_CHECKING:
+    from .model import Problem
+
+_KW_EPSILON = 1e-6
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Settled:
+    """What a battery schedule implies for the house, slot by slot."""
+
+    battery_kw: FloatArray
+    stored_kwh: FloatArray  # N + 1 values: initial, then each slot end
+    grid_kw: FloatArray
+    curtailed_kw: FloatArray
+    cost: float
+
+
+def settle(problem: Problem, limits: SlotLimits, battery_kw: FloatArray) -> Settled:
+    """Follow a battery schedule: SoC, grid after curtailment, and the plan's cost."""
+    battery = np.where(np.abs(battery_kw) < _KW_EPSILON, 0.0, battery_kw)
+    hours = limits.hours
+    moved = np.where(
+        battery >= 0.0,
+        battery * limits.charge_efficiency * hours,
+        battery / limits.discharge_efficiency * hours,
+    )
+    stored = limits.initial_kwh + np.concatenate([[0.0], np.cumsum(moved)])
+    pv = np.asarray(problem.pv_kw)
+    export_price = np.asarray(problem.export_price)
+    net = np.asarray(problem.load_kw) - pv + battery
+    surplus_export = np.maximum(-net, 0.0)
+    unpaid = export_price < 0.0
+    curtailed = np.where(
+        unpaid,
+        np.minimum(pv, surplus_export),
+        np.minimum(pv, np.maximum(surplus_export - limits.max_export_kw, 0.0)),
+    )
+    grid = net + curtailed
+    cost = hours * float(
+        np.sum(
+            np.asarray(problem.import_price) * np.maximum(grid, 0.0)
+            + export_price * np.minimum(grid, 0.0)
+            + problem.battery.cycle_cost_per_kwh * np.maximum(-battery, 0.0)
+        )
+    ) - problem.terminal_value_per_kwh * float(stored[-1])
+    return Settled(
+        battery_kw=battery,
+        stored_kwh=stored,
+        grid_kw=grid,
+        curtailed_kw=curtailed,
+        cost=cost,
+    )
+
+
+def build_plan(
+    problem: Problem,
+    limits: SlotLimits,
+    settled: Settled,
+    *,
+    method: str,
+    status: str,
+    reason: str,
+    cost_idle: float,
+    cost_self_use: float,
+    solve_seconds: float,
+) -> Plan:
+    """Assemble the Plan, with an inverter mode and a reason for every slot."""
+    capacity = problem.battery.capacity_kwh
+    explained = explain(problem, limits, settled.battery_kw, settled.stored_kwh)
+    slots = tuple(
+        PlanSlot(
+            start=problem.slot_start(index),
+            end=problem.slot_start(index + 1),
+            battery_kw=round(float(settled.battery_kw[index]), 6),
+            grid_kw=round(float(settled.grid_kw[index]), 4),
+            soc_percent=round(
+                100.0 * float(settled.stored_kwh[index + 1]) / capacity, 3
+            ),
+            mode=mode,
+            reason=text,
+            import_price=problem.import_price[index],
+            export_price=problem.export_price[index],
+            pv_kw=problem.pv_kw[index],
+            load_kw=problem.load_kw[index],
+            curtailed_kw=round(float(settled.curtailed_kw[index]), 4),
+        )
+        for index, (mode, text) in enumerate(explained)
+    )
+    return Plan(
+        method=method,
+        status=status,
+        reason=reason,
+        objective=settled.cost,
+        cost_idle=cost_idle,
+        cost_self_use=cost_self_use,
+        expected_saving=cost_idle - settled.cost,
+        solve_seconds=solve_seconds,
+        slots=slots,
+    )
