@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from .series import PowerPoint, PowerSeries, parse_instant, parse_number
@@ -83,13 +83,17 @@ def forecast_solar(response: Mapping[str, object]) -> PowerSeries:
     if not isinstance(raw, Mapping):
         return _series([], ["wh_hours: expected a mapping"], span=None)
     readings: list[tuple[datetime, float]] = []
+    local_days: list[datetime] = []
     for key, value in raw.items():
         end = parse_instant(key)
         wh = parse_number(value)
         if end is None or wh is None or wh < 0:
             warnings.append(f"wh_hours[{key}]: unreadable")
-        else:
-            readings.append((end, wh))
+            continue
+        readings.append((end, wh))
+        # midnight of the key's own day, in the API's offset it carries
+        local = datetime.fromisoformat(key) if isinstance(key, str) else key
+        local_days.append(local.replace(hour=0, minute=0, second=0, microsecond=0))
     readings.sort(key=lambda reading: reading[0])
     points: list[PowerPoint] = []
     previous: datetime | None = None
@@ -102,12 +106,9 @@ def forecast_solar(response: Mapping[str, object]) -> PowerSeries:
             hours = (end - start).total_seconds() / 3600
             points.append(PowerPoint(start=start, end=end, kw=wh / 1000 / hours))
     span = None
-    if readings:
-        first, last = readings[0][0], readings[-1][0]
-        span = (
-            first.replace(hour=0, minute=0, second=0, microsecond=0),
-            last.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1),
-        )
+    if local_days:
+        first_day, last_day = min(local_days), max(local_days)
+        span = (first_day.astimezone(UTC), last_day.astimezone(UTC) + timedelta(days=1))
     return _series(points, warnings, span=span)
 
 
@@ -115,10 +116,11 @@ def held_measured_pv(
     measured_kw: float, *, start: datetime, slot: timedelta, until: datetime
 ) -> PowerSeries:
     """Without a forecast: the measured PV holds for the first slot, nothing after it."""
+    first = start.astimezone(UTC)
     return PowerSeries(
-        points=(PowerPoint(start=start, end=start + slot, kw=max(measured_kw, 0.0)),),
-        span_start=start,
-        span_end=max(until, start + slot),
+        points=(PowerPoint(start=first, end=first + slot, kw=max(measured_kw, 0.0)),),
+        span_start=first,
+        span_end=max(until.astimezone(UTC), first + slot),
     )
 
 

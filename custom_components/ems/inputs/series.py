@@ -67,14 +67,18 @@ class PowerSeries:
 
 
 def parse_instant(value: object) -> datetime | None:
-    """Return an aware datetime from a datetime or an ISO 8601 string, else None."""
+    """Return the instant in UTC of an aware datetime or ISO 8601 string, else None.
+
+    Everything downstream works in UTC: arithmetic on datetimes in a local zone is
+    wall-clock arithmetic and goes wrong on DST days.
+    """
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
             return None
     if isinstance(value, datetime) and value.utcoffset() is not None:
-        return value
+        return value.astimezone(UTC)
     return None
 
 

@@ -1,0 +1,1 @@
+"""Tests of the pure inputs package: adapters, alignment, load forecast."""
