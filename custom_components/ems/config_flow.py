@@ -67,6 +67,7 @@ from .inverters.foxess import (
 )
 
 DEFAULT_NAME = "EMS"
+PROBE_TIMEOUT = 5.0
 
 BATTERY_DEFAULTS: dict[str, float] = {
     CONF_CAPACITY_KWH: 10.0,
@@ -174,7 +175,7 @@ async def _probe_foxess(
         int(user_input[CONF_PORT]),
         int(user_input[CONF_UNIT_ID]),
     )
-    client = FoxEssClient(host=host, port=port, unit_id=unit_id)
+    client = FoxEssClient(host=host, port=port, unit_id=unit_id, timeout=PROBE_TIMEOUT)
     try:
         info = await client.async_identify()
     except InverterTimeoutError:
