@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 import csv
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from statistics import fmean
 from zoneinfo import ZoneInfo
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -55,4 +57,19 @@ def window(name: str, begin: datetime, end: datetime) -> list[tuple[datetime, fl
         (start, value)
         for start, value in read_series(name)
         if begin <= start < end and value is not None
+    ]
+
+
+def hourly_means(begin: datetime, end: datetime) -> list[tuple[datetime, float]]:
+    """Return what the recorder's hourly statistics of the emhass load hold.
+
+    (hour start in UTC, mean kW), for hours whose two half-hours are both known.
+    """
+    halves: defaultdict[datetime, list[float]] = defaultdict(list)
+    for start, kw in window(EMHASS_LOAD, begin, end):
+        halves[start.astimezone(UTC).replace(minute=0)].append(kw)
+    return [
+        (hour, fmean(values))
+        for hour, values in sorted(halves.items())
+        if len(values) == 2
     ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from custom_components.ems.inputs import (
+    AlignedInputs,
     InputsError,
     IssueKind,
     PowerPoint,
@@ -67,10 +69,10 @@ def _flat_power(start: datetime, end: datetime, kw: float) -> PowerSeries:
     )
 
 
-def _day(day: date, zone: object = STOCKHOLM) -> tuple[datetime, datetime]:
+def _day(day: date, zone: ZoneInfo = STOCKHOLM) -> tuple[datetime, datetime]:
     return (
-        datetime.combine(day, time(), zone),  # type: ignore[arg-type]
-        datetime.combine(day + timedelta(days=1), time(), zone),  # type: ignore[arg-type]
+        datetime.combine(day, time(), zone),
+        datetime.combine(day + timedelta(days=1), time(), zone),
     )
 
 
@@ -79,8 +81,10 @@ def _align(
     start: datetime,
     slot_minutes: int,
     hours: float = 48,
-    **power: PowerSeries,
-):
+    *,
+    pv: PowerSeries | None = None,
+    load: PowerSeries | None = None,
+) -> AlignedInputs:
     flat = _flat_power(start, start + timedelta(days=3), 0.5)
     return align_inputs(
         start=start,
@@ -89,8 +93,8 @@ def _align(
         import_prices=prices,
         export_prices=prices,
         tariff=TARIFF,
-        pv=power.get("pv", flat),
-        load=power.get("load", flat),
+        pv=pv or flat,
+        load=load or flat,
     )
 
 
@@ -242,7 +246,7 @@ def test_pv_and_load_energy_is_conserved(slot_minutes: int) -> None:
         currency="EUR",
         is_spot=False,
     )
-    aligned = _align(prices, start, slot_minutes, **series)
+    aligned = _align(prices, start, slot_minutes, pv=series["pv"], load=series["load"])
     hours = slot_minutes / 60
     assert len(aligned.pv_kw) == 25 * 60 // slot_minutes
     assert sum(aligned.pv_kw) * hours == pytest.approx(energy["pv"])

@@ -102,10 +102,11 @@ def test_nordpool_hacs_reads_tomorrow_only_when_valid() -> None:
 
 def test_nordpool_hacs_skips_bad_entries_and_says_where() -> None:
     """Unreadable entries are dropped, each named once; the rest still count."""
-    raw = _raw(SE3_DAY, timedelta(minutes=15), 1 / 1000)
-    raw[5] = {**raw[5], "value": None}
-    raw[9] = {**raw[9], "start": "yesterday"}
-    raw[11] = "garbage"  # type: ignore[call-overload]
+    good = _raw(SE3_DAY, timedelta(minutes=15), 1 / 1000)
+    raw: list[object] = list(good)
+    raw[5] = {**good[5], "value": None}
+    raw[9] = {**good[9], "start": "yesterday"}
+    raw[11] = "garbage"
     series = nordpool_hacs({"unit": "kWh", "raw_today": raw, "tomorrow_valid": False})
     assert len(series.points) == 93
     assert series.warnings == (

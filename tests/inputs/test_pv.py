@@ -20,10 +20,10 @@ from .shared_data import EMHASS_PV, EMHASS_PV_FORECAST, PARIS, local_day
 DAYS = (date(2024, 10, 26), date(2024, 10, 27))  # the second is a 25-hour day in Paris
 
 
-def _solcast_day(day: date) -> dict[str, object]:
-    """Return a Solcast day sensor's attributes: half-hourly and hourly kW, three estimates."""
+def _solcast_day(day: date) -> tuple[dict[str, object], list[dict[str, object]], float]:
+    """Return a Solcast day sensor's attributes, its hourly list and the day's kWh."""
     rows = local_day(EMHASS_PV_FORECAST, day, PARIS)
-    half_hourly = [
+    half_hourly: list[dict[str, object]] = [
         {
             # Home Assistant hands over local datetimes in the zone, as Solcast sets them
             "period_start": start.astimezone(PARIS),
@@ -33,20 +33,20 @@ def _solcast_day(day: date) -> dict[str, object]:
         }
         for start, kw in rows
     ]
-    hourly = [
+    hourly: list[dict[str, object]] = [
         {
-            "period_start": first["period_start"],
-            "pv_estimate": (first["pv_estimate"] + second["pv_estimate"]) / 2,  # type: ignore[operator]
+            "period_start": first[0].astimezone(PARIS),
+            "pv_estimate": (first[1] + second[1]) / 2,
             "pv_estimate10": 0.0,
             "pv_estimate90": 0.0,
         }
-        for first, second in zip(half_hourly[::2], half_hourly[1::2], strict=True)
+        for first, second in zip(rows[::2], rows[1::2], strict=True)
     ]
-    return {
+    attributes: dict[str, object] = {
         "detailedForecast": half_hourly,
         "detailedHourly": hourly,
-        "estimate": sum(kw for _, kw in rows) / 2,
     }
+    return attributes, hourly, sum(kw for _, kw in rows) / 2
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_solcast_two_days_energy_and_risk_option(
 ) -> None:
     """Today + tomorrow read as one series; the chosen estimate scales the energy."""
     days = [_solcast_day(day) for day in DAYS]
-    series = solcast(days, estimate=estimate)
+    series = solcast([attributes for attributes, _, _ in days], estimate=estimate)
     assert series.warnings == ()
     assert series.span_start == datetime.combine(DAYS[0], time(), PARIS)
     assert series.span_end == datetime.combine(
@@ -77,14 +77,13 @@ def test_solcast_two_days_energy_and_risk_option(
         point.kw * (point.end - point.start).total_seconds() / 3600
         for point in series.points
     )
-    expected = factor * sum(day["estimate"] for day in days)  # type: ignore[misc]
+    expected = factor * sum(kwh for _, _, kwh in days)
     assert kwh == pytest.approx(expected)
 
 
 def test_solcast_falls_back_to_hourly_and_names_bad_periods() -> None:
     """Without detailedForecast the hourly list is used; bad entries are named."""
-    day = _solcast_day(DAYS[0])
-    hourly = list(day["detailedHourly"])  # type: ignore[call-overload]
+    _, hourly, day_kwh = _solcast_day(DAYS[0])
     hourly[3] = {"period_start": "never", "pv_estimate": 1.0}
     series = solcast([{"detailedHourly": hourly}, {}])
     assert series.warnings == (
@@ -93,7 +92,7 @@ def test_solcast_falls_back_to_hourly_and_names_bad_periods() -> None:
     )
     assert len(series.points) == 23
     kwh = sum(point.kw for point in series.points)
-    assert kwh == pytest.approx(day["estimate"], abs=1e-9)  # hour 3 is night: 0 kW
+    assert kwh == pytest.approx(day_kwh, abs=1e-9)  # hour 3 is night: 0 kW
 
 
 def _wh_hours(day: date) -> tuple[dict[str, float], float]:
@@ -123,10 +122,11 @@ def test_forecast_solar_keys_end_their_period_and_energy_is_kept() -> None:
     assert series.span_end == datetime.combine(
         DAYS[0] + timedelta(days=1), time(), PARIS
     )
-    quarters = slot_starts(series.span_start, 15, 96)  # type: ignore[arg-type]
-    kw = resample_power(series, quarters, timedelta(minutes=15))
-    assert None not in kw
-    assert sum(kw) / 4 == pytest.approx(sum(wh_hours.values()) / 1000)  # type: ignore[arg-type]
+    quarters = slot_starts(datetime.combine(DAYS[0], time(), PARIS), 15, 96)
+    maybe_kw = resample_power(series, quarters, timedelta(minutes=15))
+    kw = [value for value in maybe_kw if value is not None]
+    assert len(kw) == 96
+    assert sum(kw) / 4 == pytest.approx(sum(wh_hours.values()) / 1000)
     noon_end = datetime.combine(DAYS[0], time(13), PARIS)
     noon_kw = kw[quarters.index(noon_end - timedelta(minutes=15))]
     assert noon_kw == pytest.approx(wh_hours[noon_end.isoformat()] / 1000)

@@ -17,7 +17,12 @@ _HOUR = timedelta(hours=1)
 PROFILE_MIN_HOURS = 24
 """Less history than a day: plan with a flat load."""
 SAME_WEEKDAY_FULL_WEIGHT_WEEKS = 4
-"""Weeks of one weekday's history at which that weekday gets its full (half) weight."""
+"""Weeks of one weekday's history at which that weekday gets its full weight."""
+RECENCY_HALF_LIFE_DAYS = 3.0
+"""Age at which history counts half: habits and seasons drift (chosen on the emhass
+household, 105 days: next-day MAE 0.415 kW against 0.456 kW without decay)."""
+SAME_WEEKDAY_MAX_WEIGHT = 0.25
+"""Largest share of the same-weekday profile in the blend."""
 REGRESSION_MIN_HOURS = 7 * 24
 """Hours of history with a temperature needed before temperature counts."""
 REGRESSION_MIN_SPREAD = 3.0
@@ -56,8 +61,9 @@ def forecast_load(
 
     `history` is the recorder's hourly means (hour start, kW). With less than a day of
     it the forecast is `fallback_kw` (the current load, or a default) throughout.
-    Otherwise each local hour of day gets its mean over all days, blended (up to half
-    and half, after four weeks) with the mean of the same weekday and hour. With a
+    Otherwise each local hour of day gets its mean over all days, blended (up to a
+    quarter, after four weeks) with the mean of the same weekday and hour; means weigh
+    a day of history half as much every `RECENCY_HALF_LIFE_DAYS`. With a
     week of temperatures (keyed by hour start, like `forecast_temperatures`) the
     profile's errors are regressed on temperature and the forecast corrected by it.
     """
@@ -99,16 +105,24 @@ class _Profile:
         self, history: Sequence[tuple[datetime, float]], zone: ZoneInfo
     ) -> None:
         self._zone = zone
-        by_hour: defaultdict[int, list[float]] = defaultdict(list)
-        by_weekday_hour: defaultdict[tuple[int, int], list[float]] = defaultdict(list)
+        latest = max(moment for moment, _ in history)
+        by_hour: defaultdict[int, list[tuple[float, float]]] = defaultdict(list)
+        by_weekday_hour: defaultdict[tuple[int, int], list[tuple[float, float]]] = (
+            defaultdict(list)
+        )
         for moment, kw in history:
             local = moment.astimezone(zone)
-            by_hour[local.hour].append(kw)
-            by_weekday_hour[local.weekday(), local.hour].append(kw)
+            age_days = (latest - moment) / timedelta(days=1)
+            sample = (kw, 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS))
+            by_hour[local.hour].append(sample)
+            by_weekday_hour[local.weekday(), local.hour].append(sample)
         self._overall = fmean(kw for _, kw in history)
-        self._by_hour = {hour: fmean(values) for hour, values in by_hour.items()}
+        self._by_hour = {
+            hour: _weighted_mean(samples) for hour, samples in by_hour.items()
+        }
         self._by_weekday_hour = {
-            key: (fmean(values), len(values)) for key, values in by_weekday_hour.items()
+            key: (_weighted_mean(samples), len(samples))
+            for key, samples in by_weekday_hour.items()
         }
         self.has_weekdays = any(
             count >= 2 for _, count in self._by_weekday_hour.values()
@@ -123,11 +137,15 @@ class _Profile:
         if count < 2:
             return all_days
         weight = (
-            0.5
+            SAME_WEEKDAY_MAX_WEIGHT
             * min(count, SAME_WEEKDAY_FULL_WEIGHT_WEEKS)
             / SAME_WEEKDAY_FULL_WEIGHT_WEEKS
         )
         return (1 - weight) * all_days + weight * same_day
+
+
+def _weighted_mean(samples: Sequence[tuple[float, float]]) -> float:
+    return fmean([kw for kw, _ in samples], [weight for _, weight in samples])
 
 
 def _temperature_fit(
