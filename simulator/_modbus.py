@@ -1,13 +1,13 @@
 """The pymodbus server side, for pymodbus 3.8/3.9 (slave contexts) and 3.10+ (device contexts).
 
-3.10+ lets a datastore answer any Modbus exception code. 3.8 only knows `validate()`
-(answered as ILLEGAL_ADDRESS) and datastore exceptions (answered as SLAVE_FAILURE), so
-there every injected code other than 2 reaches the client as 4.
+3.10+ lets a datastore answer any Modbus exception code. 3.8 only knows `validate()`,
+answered as ILLEGAL_ADDRESS (its answer to a datastore exception is a malformed frame), so
+there every injected code reaches the client as 2, and a refused value is not stored
+without an exception (the client sees a read-back mismatch).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from pymodbus import datastore
@@ -27,28 +27,20 @@ except ImportError:  # pymodbus 3.8/3.9
     ExcCodes = None
 
 
-class ModbusFault(Exception):
-    """A request answered with a Modbus exception code."""
-
-    def __init__(self, code: int) -> None:
-        """Keep the code."""
-        super().__init__(f"Modbus exception {code}")
-        self.code = code
-
-
 class RegisterStore(Protocol):
     """What the simulated inverter offers the server."""
 
-    def address_error(self, function_code: int, address: int, count: int) -> int | None:
-        """Return an exception code for a request that can never succeed, else None."""
+    def check(self, function_code: int, address: int, count: int) -> int | None:
+        """Return the exception code a request gets (an injected fault, a bad address), else None."""
 
-    async def async_read(
-        self, function_code: int, address: int, count: int
-    ) -> list[int]:
-        """Answer a read; raise ModbusFault to answer with an exception."""
+    async def async_before_request(self) -> None:
+        """Delay, or drop the connection (raising), as configured."""
 
-    async def async_write(self, address: int, values: list[int]) -> None:
-        """Store a write; raise ModbusFault to answer with an exception."""
+    def read(self, function_code: int, address: int, count: int) -> list[int]:
+        """Answer a read."""
+
+    def write(self, address: int, values: list[int]) -> int | None:
+        """Store a write; return an exception code for values the inverter refuses."""
 
     def stored(self, address: int, count: int) -> list[int]:
         """Return values as stored, without side effects (the echo of a write)."""
@@ -64,8 +56,8 @@ class _Context(_BASE):  # type: ignore[misc]
         """Nothing to reset: the inverter owns its state."""
 
     def validate(self, function_code: int, address: int, count: int = 1) -> bool:
-        """Answer static address errors (pymodbus 3.8/3.9 only)."""
-        return self._store.address_error(function_code, address, count) is None
+        """Refuse a request before it runs (called by pymodbus 3.8/3.9 only)."""
+        return self._store.check(function_code, address, count) is None
 
     async def async_getValues(
         self, function_code: int, address: int, count: int = 1
@@ -73,21 +65,27 @@ class _Context(_BASE):  # type: ignore[misc]
         """Answer a read, or echo a write."""
         if function_code in (6, 16):
             return self._store.stored(address, count)
-        return await self._answer(self._store.async_read(function_code, address, count))
+        await self._store.async_before_request()
+        if (
+            ExcCodes is not None
+            and (code := self._store.check(function_code, address, count)) is not None
+        ):
+            return ExcCodes(code)
+        return self._store.read(function_code, address, count)
 
     async def async_setValues(
         self, function_code: int, address: int, values: list[int]
     ) -> Any:  # noqa: N802
         """Store a write."""
-        return await self._answer(self._store.async_write(address, list(values)))
-
-    async def _answer(self, call: Awaitable[Any]) -> Any:
-        try:
-            return await call
-        except ModbusFault as fault:
-            if ExcCodes is None:
-                raise
-            return ExcCodes(fault.code)
+        await self._store.async_before_request()
+        if (
+            ExcCodes is not None
+            and (code := self._store.check(function_code, address, len(values)))
+            is not None
+        ):
+            return ExcCodes(code)
+        code = self._store.write(address, list(values))
+        return ExcCodes(code) if code is not None and ExcCodes is not None else None
 
 
 class InverterServer:

@@ -8,7 +8,7 @@ the work mode takes over again. Reads touching a forbidden range are refused wit
 ILLEGAL_ADDRESS, as the real inverters do.
 
 Simulated time runs at `time_scale` times real time, and `advance()` jumps it forward,
-so tests never wait. Faults: `fail_next()`, `drop_next()`, `drop_connection()`, `delay`,
+so tests never wait; `frozen` stops it rewriting telemetry registers. Faults: `fail_next()`, `drop_next()`, `drop_connection()`, `delay`,
 `stick()` (a register that ignores writes).
 """
 
@@ -33,13 +33,7 @@ from custom_components.ems.inverters.foxess.registers import (
     parse_version,
 )
 
-from ._modbus import (
-    DEVICE_FAILURE,
-    ILLEGAL_ADDRESS,
-    ILLEGAL_VALUE,
-    InverterServer,
-    ModbusFault,
-)
+from ._modbus import DEVICE_FAILURE, ILLEGAL_ADDRESS, ILLEGAL_VALUE, InverterServer
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -113,6 +107,9 @@ class FoxEssSimulator:
         self._stuck: set[int] = set()
         self._faults: list[int] = []
         self._drops = 0
+        self._drops_after = 0
+        self.frozen = False
+        self._delayed: set[asyncio.Task[object]] = set()
         self._watchdog_left = 0.0
         self._server = InverterServer(self, unit_id=unit_id)
         self._build_registers(spec.model_string)
@@ -129,7 +126,11 @@ class FoxEssSimulator:
         await self._server.async_start(host, port)
 
     async def async_stop(self) -> None:
-        """Stop the server."""
+        """Stop the server, cancelling requests still being delayed."""
+        delayed = list(self._delayed)
+        for task in delayed:
+            task.cancel()
+        await asyncio.gather(*delayed, return_exceptions=True)
         await self._server.async_stop()
 
     def holding(self, address: int) -> int:
@@ -153,11 +154,12 @@ class FoxEssSimulator:
             self._registers[MODEL_REGISTER + offset] = word
 
     def fail_next(self, exception_code: int = DEVICE_FAILURE, count: int = 1) -> None:
-        """Answer the next `count` requests with a Modbus exception."""
+        """Answer the next `count` requests with a Modbus exception (always 2 on pymodbus 3.8/3.9)."""
         self._faults.extend([exception_code] * count)
 
-    def drop_next(self, count: int = 1) -> None:
-        """Close the connection instead of answering the next `count` requests."""
+    def drop_next(self, count: int = 1, *, after: int = 0) -> None:
+        """Close the connection instead of answering `count` requests, after answering `after` more."""
+        self._drops_after = after
         self._drops += count
 
     def drop_connection(self) -> None:
@@ -187,8 +189,10 @@ class FoxEssSimulator:
         return settings.work_mode_of(self.holding(settings.work_mode))
 
     # ------------------------------------------------------- RegisterStore
-    def address_error(self, function_code: int, address: int, count: int) -> int | None:
-        """Refuse reads of forbidden ranges and writes to registers that are not settings."""
+    def check(self, function_code: int, address: int, count: int) -> int | None:
+        """Answer an injected fault, a read of a forbidden range or a write outside the settings."""
+        if self._faults:
+            return self._faults.pop(0)
         if function_code in (3, 4):
             forbidden_table = 4 if self.profile.telemetry.kind == "input" else 3
             if function_code == forbidden_table and self.profile.is_forbidden(
@@ -200,46 +204,47 @@ class FoxEssSimulator:
             return ILLEGAL_ADDRESS
         return None
 
-    async def async_read(
-        self, function_code: int, address: int, count: int
-    ) -> list[int]:
-        """Answer a read after faults, delay and a physics tick."""
-        await self._before_request()
-        if (code := self.address_error(function_code, address, count)) is not None:
-            raise ModbusFault(code)
+    async def async_before_request(self) -> None:
+        """Delay, or drop the connection instead of answering."""
+        if self.delay:
+            task = asyncio.current_task()
+            assert task is not None
+            self._delayed.add(task)
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                self._delayed.discard(task)
+        if self._drops and self._drops_after:
+            self._drops_after -= 1
+        elif self._drops:
+            self._drops -= 1
+            self._server.drop_connections()
+            raise ConnectionAbortedError("simulated connection drop")
+
+    def read(self, function_code: int, address: int, count: int) -> list[int]:
+        """Answer a read with the state of the inverter now."""
         self._tick()
+        self._publish()
         return self.stored(address, count)
 
-    async def async_write(self, address: int, values: list[int]) -> None:
-        """Store a write, validating values the way the inverter does."""
-        await self._before_request()
-        if (code := self.address_error(16, address, len(values))) is not None:
-            raise ModbusFault(code)
+    def write(self, address: int, values: list[int]) -> int | None:
+        """Store a write, refusing values the inverter does not accept."""
         self._tick()
         if not self._valid_write(address, values):
-            raise ModbusFault(ILLEGAL_VALUE)
+            return ILLEGAL_VALUE
         self.writes.append((address, tuple(values)))
         for offset, value in enumerate(values):
             if address + offset not in self._stuck:
                 self._registers[address + offset] = value
         self._restart_watchdog_on(address)
         self._publish()
+        return None
 
     def stored(self, address: int, count: int) -> list[int]:
         """Register values as stored."""
         return [self._registers.get(a, 0) for a in range(address, address + count)]
 
     # ------------------------------------------------------------- internals
-    async def _before_request(self) -> None:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self._drops:
-            self._drops -= 1
-            self._server.drop_connections()
-            raise ConnectionAbortedError("simulated connection drop")
-        if self._faults:
-            raise ModbusFault(self._faults.pop(0))
-
     def _restart_watchdog_on(self, address: int) -> None:
         remote = self.profile.remote_control
         if remote is not None and address in (
@@ -338,6 +343,8 @@ class FoxEssSimulator:
         return pv, load, battery, load - pv - battery
 
     def _publish(self) -> None:
+        if self.frozen:
+            return
         pv, load, battery, grid = self.flows()
         telemetry = self.profile.telemetry
         self._put(telemetry.soc, round(self.soc_percent))

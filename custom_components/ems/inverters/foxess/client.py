@@ -36,7 +36,7 @@ from .registers import (
     decode_ascii,
     parse_version,
 )
-from .transport import ModbusTransport
+from .transport import HoldingReader, ModbusTransport
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,7 +78,6 @@ class FoxEssClient:
         self._watchdog_seconds = watchdog_seconds
         self._info: InverterInfo | None = None
         self._profile: FoxEssProfile | None = None
-        self._checked_connection = 0
         self._remote_enabled_by_us = False
         self._active_power_w: int | None = None
 
@@ -98,6 +97,7 @@ class FoxEssClient:
 
     async def async_identify(self) -> InverterInfo:
         """Read the model string and firmware and pick the register profile."""
+        self._transport.on_connect = None
         model = await self._async_read_model()
         if self._expected_model is not None and model != self._expected_model:
             raise ModelMismatchError(expected=self._expected_model, actual=model)
@@ -117,7 +117,7 @@ class FoxEssClient:
             )
             serial = decode_ascii(raw) or None
         self._profile = profile
-        self._checked_connection = self._transport.connections
+        self._transport.on_connect = self._async_check_model
         self._info = InverterInfo(
             model=model,
             profile=profile.name,
@@ -410,16 +410,18 @@ class FoxEssClient:
         return values
 
     async def _async_profile(self) -> FoxEssProfile:
-        """Return the profile, identifying first; after a reconnect, check the inverter is the same."""
-        if self._profile is None or self._info is None:
+        """Return the profile, identifying the inverter first."""
+        if self._profile is None:
             await self.async_identify()
-        elif self._transport.connections != self._checked_connection:
-            model = await self._async_read_model()
-            if model != self._info.model:
-                raise ModelMismatchError(expected=self._info.model, actual=model)
-            self._checked_connection = self._transport.connections
         assert self._profile is not None
         return self._profile
+
+    async def _async_check_model(self, read: HoldingReader) -> None:
+        """On every new connection: refuse a different inverter at the same address."""
+        assert self._info is not None
+        model = decode_ascii(await read(MODEL_REGISTER, MODEL_REGISTER_COUNT))
+        if model != self._info.model:
+            raise ModelMismatchError(expected=self._info.model, actual=model)
 
     async def _async_remote(self) -> RemoteControlRegisters:
         remote = (await self._async_profile()).remote_control

@@ -1,7 +1,7 @@
 """Modbus TCP transport over pymodbus, for every pymodbus from 3.8 to 3.x.
 
 pymodbus 3.8/3.9 name the unit `slave=`, 3.10 and later `device_id=`; the keyword is
-detected once. pymodbus does its own retries and reconnects switched off: this module
+detected once. pymodbus's own retries and reconnects are switched off: this module
 reconnects once when the connection drops, and leaves retry policy to the caller.
 """
 
@@ -29,28 +29,81 @@ UNIT_KEYWORD = (
 )
 
 type _Request = Callable[[AsyncModbusTcpClient], Awaitable[Any]]
+type HoldingReader = Callable[[int, int], Awaitable[list[int]]]
+
+
+class _ConnectionLost(Exception):
+    """The connection dropped while waiting for an answer."""
 
 
 class ModbusTransport:
     """One Modbus TCP connection to one unit, with typed errors."""
 
     def __init__(self, *, host: str, port: int, unit_id: int, timeout: float) -> None:
-        """Store the address; nothing connects until the first request."""
+        """Store the address; nothing connects until the first request.
+
+        `on_connect`, when set, runs on every new connection before any other request
+        (given a reader of holding registers), e.g. to check it is still the same inverter.
+        """
         self._host = host
         self._port = port
         self._unit: dict[str, Any] = {UNIT_KEYWORD: unit_id}
         self._timeout = timeout
         self._client: AsyncModbusTcpClient | None = None
         self._lock = asyncio.Lock()
-        self.connections = 0
+        self.on_connect: Callable[[HoldingReader], Awaitable[None]] | None = None
 
     @property
     def connected(self) -> bool:
         """Whether a connection is open."""
         return self._client is not None and bool(self._client.connected)
 
-    async def async_connect(self) -> None:
-        """Open the connection if it is not open."""
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def async_read(
+        self, kind: RegisterKind, address: int, count: int
+    ) -> list[int]:
+        """Read `count` registers from `address`."""
+        async with self._lock:
+            return await self._retrying(
+                f"read {kind} {address}+{count}",
+                lambda: self._read(kind, address, count),
+            )
+
+    async def async_write(self, address: int, values: list[int]) -> None:
+        """Write one register (function 6) or a block (function 16)."""
+
+        async def write(client: AsyncModbusTcpClient) -> Any:
+            if len(values) == 1:
+                return await client.write_register(address, values[0], **self._unit)
+            return await client.write_registers(address, values, **self._unit)
+
+        async with self._lock:
+            await self._retrying(
+                f"write {address}={values}",
+                lambda: self._send(f"write {address}", write),
+            )
+
+    async def _retrying[T](self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Connect if needed and run `call`; reconnect and run it once more if the connection dropped."""
+        try:
+            await self._connect()
+            return await call()
+        except _ConnectionLost:
+            _LOGGER.debug("Connection lost during %s, reconnecting", what)
+        try:
+            await self._connect()
+            return await call()
+        except _ConnectionLost as err:
+            raise InverterConnectionError(
+                f"Connection lost twice during {what}"
+            ) from err
+
+    async def _connect(self) -> None:
         if self.connected:
             return
         self.close()
@@ -74,19 +127,18 @@ class ModbusTransport:
                 f"Cannot connect to {self._host}:{self._port}"
             )
         self._client = client
-        self.connections += 1
+        if self.on_connect is not None:
+            try:
+                await self.on_connect(
+                    lambda address, count: self._read(
+                        RegisterKind.HOLDING, address, count
+                    )
+                )
+            except BaseException:
+                self.close()
+                raise
 
-    def close(self) -> None:
-        """Close the connection (idempotent)."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-    async def async_read(
-        self, kind: RegisterKind, address: int, count: int
-    ) -> list[int]:
-        """Read `count` registers from `address`."""
-
+    async def _read(self, kind: RegisterKind, address: int, count: int) -> list[int]:
         async def read(client: AsyncModbusTcpClient) -> Any:
             if kind is RegisterKind.INPUT:
                 return await client.read_input_registers(
@@ -96,49 +148,31 @@ class ModbusTransport:
                 address, count=count, **self._unit
             )
 
-        response = await self._request(f"read {kind} {address}+{count}", read)
+        response = await self._send(f"read {kind} {address}+{count}", read)
         registers = list(response.registers)
         if len(registers) < count:
             raise InverterProtocolError(f"Short answer reading {address}: {registers}")
         return registers[:count]
 
-    async def async_write(self, address: int, values: list[int]) -> None:
-        """Write one register (function 6) or a block (function 16)."""
-
-        async def write(client: AsyncModbusTcpClient) -> Any:
-            if len(values) == 1:
-                return await client.write_register(address, values[0], **self._unit)
-            return await client.write_registers(address, values, **self._unit)
-
-        await self._request(f"write {address}={values}", write)
-
-    async def _request(self, what: str, request: _Request) -> Any:
-        """Send one request; reconnect once if the connection dropped."""
-        async with self._lock:
-            for attempt in (1, 2):
-                await self.async_connect()
-                assert self._client is not None
-                try:
-                    response = await request(self._client)
-                except (ConnectionException, ModbusIOException) as err:
-                    dropped = not self.connected
-                    self.close()  # a late answer must not be taken for the next request's
-                    if not dropped:
-                        raise InverterTimeoutError(f"No answer to {what}") from err
-                    if attempt == 2:
-                        raise InverterConnectionError(
-                            f"Connection lost twice during {what}"
-                        ) from err
-                    _LOGGER.debug("Connection lost during %s, reconnecting", what)
-                    continue
-                except ModbusException as err:
-                    self.close()
-                    raise InverterProtocolError(f"{what} failed: {err}") from err
-                if response.isError():
-                    code = getattr(response, "exception_code", None)
-                    raise InverterProtocolError(
-                        f"{what} answered with Modbus exception {code}",
-                        exception_code=code,
-                    )
-                return response
-        raise AssertionError("unreachable")
+    async def _send(self, what: str, request: _Request) -> Any:
+        """Send one request on the open connection and map pymodbus errors."""
+        client = self._client
+        if client is None:
+            raise _ConnectionLost(what)
+        try:
+            response = await request(client)
+        except (ConnectionException, ModbusIOException) as err:
+            dropped = not self.connected
+            self.close()  # a late answer must not be taken for the next request's
+            if dropped:
+                raise _ConnectionLost(what) from err
+            raise InverterTimeoutError(f"No answer to {what}") from err
+        except ModbusException as err:
+            self.close()
+            raise InverterProtocolError(f"{what} failed: {err}") from err
+        if response.isError():
+            code = getattr(response, "exception_code", None)
+            raise InverterProtocolError(
+                f"{what} answered with Modbus exception {code}", exception_code=code
+            )
+        return response
