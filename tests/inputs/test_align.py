@@ -297,6 +297,9 @@ def test_grid_helpers() -> None:
     )
     with pytest.raises(InputsError):
         slot_start(datetime(2025, 1, 1, tzinfo=UTC), 20)
+    rows = local_day(SE3_HOURLY, date(2024, 12, 12), STOCKHOLM)
+    with pytest.raises(InputsError):
+        _align(_spot(rows, timedelta(hours=1)), rows[0][0], 60, hours=0.5)
     empty = PowerSeries(points=(), span_start=None, span_end=None)
     assert resample_power(
         empty, [datetime(2025, 1, 1, tzinfo=UTC)], timedelta(hours=1)

@@ -10,6 +10,7 @@ import pytest
 from custom_components.ems.inputs import (
     PriceSeries,
     attribute_list,
+    describe_warnings,
     entsoe,
     merge_prices,
     nordpool_core,
@@ -114,6 +115,11 @@ def test_nordpool_hacs_skips_bad_entries_and_says_where() -> None:
         "raw_today[9]: unreadable 'start'",
         "raw_today[11]: not a mapping",
     )
+    assert describe_warnings("sensor.nordpool", series.warnings, shown=2) == (
+        "sensor.nordpool: raw_today[5]: unreadable 'value'; "
+        "raw_today[9]: unreadable 'start' (and 1 more)"
+    )
+    assert describe_warnings("sensor.nordpool", ()) is None
     assert nordpool_hacs({"unit": "kWh", "raw_today": "oops"}).warnings == (
         "raw_today: expected a list, got str",
     )

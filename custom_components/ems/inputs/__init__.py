@@ -28,6 +28,7 @@ from .series import (
     PowerSeries,
     PricePoint,
     PriceSeries,
+    describe_warnings,
     merge_prices,
 )
 from .tariff import TwoRateTariff, two_rate_prices
@@ -60,6 +61,7 @@ __all__ = [
     "align_inputs",
     "attribute_list",
     "currency_of",
+    "describe_warnings",
     "energy_unit_scale",
     "entsoe",
     "forecast_load",

@@ -152,6 +152,8 @@ def align_inputs(
     """
     slot = _slot(slot_minutes)
     count = max_horizon // slot
+    if count < 1:
+        raise InputsError("the maximum horizon must hold at least one slot")
     starts = slot_starts(start, slot_minutes, count)
     buy = tariff.buy if import_prices.is_spot else float
     sell = tariff.sell if export_prices.is_spot else float
@@ -202,13 +204,12 @@ def _price_issues(
                 kind=IssueKind.NO_PRICES, at=at, detail="no price for the current slot"
             )
         ]
-    resumes = [
-        point.start
+    resumes_later = any(
+        at < point.start < starts[-1]
         for series in (import_prices, export_prices)
         for point in series.points
-        if point.start > at and point.start < starts[-1]
-    ]
-    if not resumes:
+    )
+    if not resumes_later:
         return []
     return [
         InputIssue(

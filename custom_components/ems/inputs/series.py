@@ -157,3 +157,17 @@ def sorted_price_points(
         else:
             kept.append(point)
     return tuple(kept)
+
+
+def describe_warnings(
+    source: str, warnings: Sequence[str], shown: int = 3
+) -> str | None:
+    """Return one log line for a source's warnings (None if there are none).
+
+    `source` names the entity; each warning already names its attribute and entry.
+    """
+    if not warnings:
+        return None
+    more = len(warnings) - shown
+    listed = "; ".join(warnings[:shown])
+    return f"{source}: {listed}" + (f" (and {more} more)" if more > 0 else "")
