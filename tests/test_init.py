@@ -30,6 +30,8 @@ async def test_setup_and_unload(
         "sensor.ems_grid_power",
         "sensor.ems_import_price",
         "sensor.ems_inputs",
+        "sensor.ems_plan",
+        "sensor.ems_expected_saving",
         "select.ems_operating_mode",
         "switch.ems_control",
         "number.ems_reserve_state_of_charge",

@@ -61,7 +61,7 @@ async def test_defaults_of_a_new_entry(
         "zero_export",
     ]
     assert state_of(hass, CONTROL).state == "off"
-    assert state_of(hass, RESERVE).state == "20.0"
+    assert state_of(hass, RESERVE).state == "10.0"
     assert state_of(hass, MINIMUM).state == "10.0"
     settings = init_integration.runtime_data.settings
     assert settings.control_enabled is False

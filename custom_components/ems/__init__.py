@@ -15,8 +15,6 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
-DEFAULT_RESERVE_SOC = 20.0
-
 
 async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     """Set up one battery system from a config entry."""
@@ -25,7 +23,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     entry.runtime_data = EmsRuntimeData(
         coordinator=coordinator,
         settings=EmsSettings(
-            reserve_soc_percent=max(min_soc, DEFAULT_RESERVE_SOC),
+            # No reserve above the minimum until the user sets one.
+            reserve_soc_percent=min_soc,
             min_soc_percent=min_soc,
         ),
     )

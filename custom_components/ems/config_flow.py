@@ -85,8 +85,10 @@ BATTERY_DEFAULTS: dict[str, float] = {
 
 
 def _sensor(device_class: SensorDeviceClass | None = None) -> EntitySelector:
+    if device_class is None:
+        return EntitySelector(EntitySelectorConfig(domain="sensor"))
     return EntitySelector(
-        EntitySelectorConfig(domain="sensor", device_class=device_class)
+        EntitySelectorConfig(domain="sensor", device_class=device_class.value)
     )
 
 

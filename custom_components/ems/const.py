@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 import logging
-from typing import Final
+from typing import Any, Final
 
 DOMAIN: Final = "ems"
 LOGGER = logging.getLogger(__package__)
@@ -30,6 +30,29 @@ CONF_CYCLE_COST: Final = "cycle_cost_per_kwh"
 CONF_MAX_IMPORT_KW: Final = "max_import_kw"
 CONF_MAX_EXPORT_KW: Final = "max_export_kw"
 CONF_PV_PEAK_KW: Final = "pv_peak_kw"
+
+# Planning and the retail tariff (options; defaults for entries made before them).
+CONF_SLOT_MINUTES: Final = "slot_minutes"
+CONF_HORIZON_HOURS: Final = "horizon_hours"
+CONF_PLANNER_METHOD: Final = "planner_method"
+CONF_PRICES_ARE_SPOT: Final = "prices_are_spot"
+CONF_MARKUP: Final = "markup_per_kwh"
+CONF_VAT_PERCENT: Final = "vat_percent"
+CONF_FEES: Final = "fees_per_kwh"
+CONF_EXPORT_FACTOR: Final = "export_factor"
+CONF_EXPORT_FEE: Final = "export_fee_per_kwh"
+
+PLANNING_DEFAULTS: Final[dict[str, Any]] = {
+    CONF_SLOT_MINUTES: 15,
+    CONF_HORIZON_HOURS: 48,
+    CONF_PLANNER_METHOD: "milp",
+    CONF_PRICES_ARE_SPOT: False,
+    CONF_MARKUP: 0.0,
+    CONF_VAT_PERCENT: 0.0,
+    CONF_FEES: 0.0,
+    CONF_EXPORT_FACTOR: 1.0,
+    CONF_EXPORT_FEE: 0.0,
+}
 
 # The inverter (entry data; changed by the reconfigure step).
 CONF_INVERTER_TYPE: Final = "inverter_type"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
@@ -32,7 +33,6 @@ from .const import (
     CONF_MAX_DISCHARGE_KW,
     CONF_MAX_EXPORT_KW,
     CONF_MAX_IMPORT_KW,
-    CONF_MIN_SOC,
     CONF_PRICE_ENTITY,
     CONF_PV_PEAK_KW,
     CONF_PV_POWER_ENTITY,
@@ -42,6 +42,7 @@ from .const import (
     REFRESH_INTERVAL,
     OperatingMode,
 )
+from .forecast import PriceReader, gather_inputs
 from .house import (
     HouseLimits,
     HouseReadings,
@@ -50,9 +51,8 @@ from .house import (
     derive_load_kw,
     read,
 )
-
-if TYPE_CHECKING:
-    from .planner import Plan
+from .planner import Plan, ProblemError, plan
+from .planning import PlanningConfig, build_problem
 
 SOURCE_OPTIONS: Mapping[Quantity, str] = MappingProxyType(
     {
@@ -94,6 +94,8 @@ class EmsState:
     house: HouseReadings
     problems: Mapping[Quantity, str] = field(default_factory=dict)
     plan: Plan | None = None
+    # Why the plan is missing or was cut short (missing prices, short forecasts).
+    plan_issues: tuple[str, ...] = ()
     updated_at: datetime
 
 
@@ -138,8 +140,10 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             max_export_kw=options[CONF_MAX_EXPORT_KW],
             pv_peak_kw=options[CONF_PV_PEAK_KW],
         )
-        self.default_min_soc: float = options[CONF_MIN_SOC]
+        self.planning = PlanningConfig.from_options(options)
+        self.prices = PriceReader(hass, options)
         self._problems: dict[Quantity, str] = {}
+        self._replan_due = True
         self._unsub_clock: CALLBACK_TYPE | None = None
 
     @callback
@@ -167,12 +171,31 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
 
     async def _on_tick(self, _now: datetime) -> None:
         self._schedule_tick()
+        self._replan_due = True
         await self.async_refresh()
 
+    async def async_replan(self) -> EmsState:
+        """Plan again now and return the new state."""
+        self._replan_due = True
+        await self.async_refresh()
+        return self.data
+
     @callback
-    def _on_source_change(self, _event: Event[EventStateChangedData]) -> None:
-        if self.data is None or self._matters(self._read_house()):
+    def _on_source_change(self, event: Event[EventStateChangedData]) -> None:
+        if self._prices_changed(event):
+            self._replan_due = True
             self.hass.async_create_task(self.async_request_refresh())
+        elif self.data is None or self._matters(self._read_house()):
+            self.hass.async_create_task(self.async_request_refresh())
+
+    def _prices_changed(self, event: Event[EventStateChangedData]) -> bool:
+        """Return True when the price entity published new prices (say, tomorrow's)."""
+        if event.data["entity_id"] != self.prices.entity_id:
+            return False
+        old, new = event.data["old_state"], event.data["new_state"]
+        return (old is None) != (new is None) or (
+            old is not None and new is not None and old.attributes != new.attributes
+        )
 
     def _matters(self, fresh: tuple[HouseReadings, dict[Quantity, str]]) -> bool:
         readings, problems = fresh
@@ -189,12 +212,53 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
     async def _async_update_data(self) -> EmsState:
         readings, problems = self._read_house()
         self._log_transitions(problems)
+        if self._replan_due:
+            self._replan_due = False
+            new_plan, issues = await self._async_plan(readings)
+        else:
+            new_plan = self.data.plan if self.data else None
+            issues = self.data.plan_issues if self.data else ()
         return EmsState(
             house=readings,
             problems=problems,
-            plan=self.data.plan if self.data else None,
+            plan=new_plan,
+            plan_issues=issues,
             updated_at=dt_util.utcnow(),
         )
+
+    async def _async_plan(
+        self, readings: HouseReadings
+    ) -> tuple[Plan | None, tuple[str, ...]]:
+        """Plan from the current slot on; the solver runs in the executor."""
+        if readings.soc_percent is None:
+            return None, ("no valid battery state of charge",)
+        aligned = gather_inputs(self.prices, self.planning, readings, dt_util.utcnow())
+        issues = tuple(issue.detail for issue in aligned.issues)
+        if not aligned.starts:
+            return None, issues
+        settings = self.config_entry.runtime_data.settings
+        try:
+            problem = build_problem(
+                self.config_entry.options,
+                soc_percent=readings.soc_percent,
+                min_soc_percent=settings.min_soc_percent,
+                reserve_soc_percent=settings.reserve_soc_percent,
+                aligned=aligned,
+            )
+        except ProblemError as err:
+            LOGGER.warning("EMS cannot plan: %s", err)
+            return None, (*issues, str(err))
+        result = await self.hass.async_add_executor_job(
+            partial(plan, problem, self.planning.method)
+        )
+        LOGGER.debug(
+            "Planned %d slots with %s (%s) in %.3f s",
+            len(result.slots),
+            result.method,
+            result.status,
+            result.solve_seconds,
+        )
+        return result, issues
 
     def _read_house(self) -> tuple[HouseReadings, dict[Quantity, str]]:
         values: dict[Quantity, float] = {}

@@ -29,5 +29,12 @@ async def async_get_config_entry_diagnostics(
         "problems": {str(key): text for key, text in state.problems.items()},
         "plan": None
         if state.plan is None
-        else {"method": state.plan.method, "status": state.plan.status},
+        else {
+            "method": state.plan.method,
+            "status": state.plan.status,
+            "reason": state.plan.reason,
+            "slots": len(state.plan.slots),
+            "solve_seconds": state.plan.solve_seconds,
+        },
+        "plan_issues": list(state.plan_issues),
     }

@@ -15,10 +15,12 @@ from homeassistant.components.sensor import (
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .coordinator import EmsConfigEntry, EmsState
 from .entity import EmsCoordinatorEntity
 from .house import Quantity
+from .planner import InverterMode, Plan, PlanSlot
 
 PARALLEL_UPDATES = 0
 
@@ -85,6 +87,72 @@ SENSORS: tuple[EmsSensorEntityDescription, ...] = (
 )
 
 
+def current_slot(plan: Plan | None) -> PlanSlot | None:
+    """Return the plan's slot that covers the present moment."""
+    if plan is None:
+        return None
+    now = dt_util.utcnow()
+    return next((slot for slot in plan.slots if slot.start <= now < slot.end), None)
+
+
+def chart_rows(plan: Plan) -> list[dict[str, Any]]:
+    """Return the plan slot by slot, shaped for charts."""
+    return [
+        {
+            "start": slot.start.isoformat(),
+            "battery_kw": round(slot.battery_kw, 3),
+            "soc_percent": round(slot.soc_percent, 1),
+            "import_price": round(slot.import_price, 4),
+            "export_price": round(slot.export_price, 4),
+            "pv_kw": round(slot.pv_kw, 3),
+            "load_kw": round(slot.load_kw, 3),
+            "mode": slot.mode.value,
+        }
+        for slot in plan.slots
+    ]
+
+
+def _plan_attributes(state: EmsState) -> dict[str, Any]:
+    attributes: dict[str, Any] = {"issues": list(state.plan_issues)}
+    if (plan := state.plan) is None:
+        return attributes
+    slot = current_slot(plan)
+    return attributes | {
+        "method": plan.method,
+        "status": plan.status,
+        "method_reason": plan.reason,
+        "reason": slot.reason if slot else None,
+        "cost": round(plan.objective, 4),
+        "cost_idle_battery": round(plan.cost_idle, 4),
+        "cost_self_use": round(plan.cost_self_use, 4),
+        "solve_seconds": round(plan.solve_seconds, 4),
+        "slots": chart_rows(plan),
+    }
+
+
+PLAN_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
+    EmsSensorEntityDescription(
+        key="plan",
+        translation_key="plan",
+        device_class=SensorDeviceClass.ENUM,
+        options=[mode.value for mode in InverterMode],
+        value_fn=lambda state: (
+            slot.mode.value if (slot := current_slot(state.plan)) else None
+        ),
+        attributes_fn=_plan_attributes,
+    ),
+    EmsSensorEntityDescription(
+        key="expected_saving",
+        translation_key="expected_saving",
+        device_class=SensorDeviceClass.MONETARY,
+        suggested_display_precision=2,
+        value_fn=lambda state: (
+            round(state.plan.expected_saving, 4) if state.plan else None
+        ),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmsConfigEntry,
@@ -94,7 +162,7 @@ async def async_setup_entry(
     currency = hass.config.currency
     async_add_entities(
         EmsSensor(entry=entry, description=description, currency=currency)
-        for description in SENSORS
+        for description in (*SENSORS, *PLAN_SENSORS)
     )
 
 
@@ -102,6 +170,8 @@ class EmsSensor(EmsCoordinatorEntity, SensorEntity):
     """A sensor of the EMS device."""
 
     entity_description: EmsSensorEntityDescription
+    # The plan's slot list is for charts, not for the recorder's history.
+    _unrecorded_attributes = frozenset({"slots", "problems"})
 
     def __init__(
         self,
@@ -114,6 +184,8 @@ class EmsSensor(EmsCoordinatorEntity, SensorEntity):
         super().__init__(entry=entry, description=description)
         if description.key == Quantity.PRICE.value:
             self._attr_native_unit_of_measurement = f"{currency}/kWh"
+        elif description.device_class is SensorDeviceClass.MONETARY:
+            self._attr_native_unit_of_measurement = currency
 
     @property
     def available(self) -> bool:
