@@ -16,7 +16,7 @@ type FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SlotLimits:
-    """Everything a solver needs besides prices, as arrays over slots (energies in kWh).
+    """Everything a solver needs, as arrays over slots (energies in kWh).
 
     `floor_kwh`/`ceiling_kwh` bound the SoC at each slot END. A floor the battery cannot
     reach in time from its initial state (e.g. it starts below min SoC) is lowered to what
@@ -25,6 +25,10 @@ class SlotLimits:
     """
 
     hours: float
+    import_price: FloatArray
+    export_price: FloatArray
+    pv_kw: FloatArray
+    load_kw: FloatArray
     initial_kwh: float
     floor_kwh: FloatArray
     ceiling_kwh: FloatArray
@@ -146,6 +150,10 @@ def derive(problem: Problem) -> SlotLimits:
     knee, slope = _taper(problem)
     return SlotLimits(
         hours=problem.slot_hours,
+        import_price=np.asarray(problem.import_price, dtype=float),
+        export_price=np.asarray(problem.export_price, dtype=float),
+        pv_kw=np.asarray(problem.pv_kw, dtype=float),
+        load_kw=np.asarray(problem.load_kw, dtype=float),
         initial_kwh=initial,
         floor_kwh=floor,
         ceiling_kwh=ceiling,
