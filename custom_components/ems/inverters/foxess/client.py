@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import time
 import logging
 
+from .checked import CheckedRegisters
 from .data import (
     ChargePeriod,
     InverterInfo,
@@ -46,7 +47,6 @@ _KH_FIRMWARE_REGISTERS = (
     FirmwareRegister(kind=RegisterKind.HOLDING, address=30018, hex_coded=True),
     FirmwareRegister(kind=RegisterKind.INPUT, address=10018, hex_coded=False),
 )
-_MAX_BLOCK = 64  # registers per read when telemetry registers sit close together
 _REMOTE_KIND = RegisterKind.HOLDING
 
 
@@ -73,6 +73,7 @@ class FoxEssClient:
         self._transport = ModbusTransport(
             host=host, port=port, unit_id=unit_id, timeout=timeout
         )
+        self._registers = CheckedRegisters(self._transport)
         self._expected_model = expected_model
         self._firmware_override = parse_version(firmware) if firmware else None
         self._watchdog_seconds = watchdog_seconds
@@ -129,13 +130,16 @@ class FoxEssClient:
 
     async def async_read_telemetry(self) -> Telemetry:
         """Read SoC, PV, grid, battery and load power."""
-        telemetry = (await self._async_profile()).telemetry
+        profile = await self._async_profile()
+        telemetry = profile.telemetry
         readings = (telemetry.pv, telemetry.grid, telemetry.battery, telemetry.load)
         registers = [
             telemetry.soc,
             *(r for reading in readings for r in reading.registers),
         ]
-        values = await self._async_read_registers(telemetry.kind, registers)
+        values = await self._registers.async_read_many(
+            telemetry.kind, registers, forbidden=profile.is_forbidden
+        )
 
         def kw(reading: PowerReading) -> float:
             return round(reading.kw([values[r.address] for r in reading.registers]), 3)
@@ -161,7 +165,9 @@ class FoxEssClient:
                 settings.max_discharge_current,
             )
         ]
-        values = await self._async_read_registers(settings.kind, registers, singly=True)
+        values = await self._registers.async_read_many(
+            settings.kind, registers, forbidden=None
+        )
         return InverterSettings(
             work_mode=settings.work_mode_of(values[settings.work_mode]),
             work_mode_raw=values[settings.work_mode],
@@ -174,35 +180,35 @@ class FoxEssClient:
     async def async_set_work_mode(self, mode: WorkMode) -> bool:
         """Set the work mode; True when something was written."""
         settings = (await self._async_profile()).settings
-        return await self._async_write_checked(
+        return await self._registers.async_write_if_changed(
             settings.kind, settings.work_mode, settings.work_mode_value(mode)
         )
 
     async def async_set_min_soc(self, percent: int) -> bool:
         """Set the minimum SoC off grid (the battery never discharges below it)."""
         settings = (await self._async_profile()).settings
-        return await self._async_write_checked(
+        return await self._registers.async_write_if_changed(
             settings.kind, settings.min_soc, _percent(percent)
         )
 
     async def async_set_min_soc_on_grid(self, percent: int) -> bool:
         """Set the minimum SoC while the grid is up."""
         settings = (await self._async_profile()).settings
-        return await self._async_write_checked(
+        return await self._registers.async_write_if_changed(
             settings.kind, settings.min_soc_on_grid, _percent(percent)
         )
 
     async def async_set_max_charge_current(self, amps: float) -> bool:
         """Set the maximum battery charge current (0.1 A steps)."""
         settings = (await self._async_profile()).settings
-        return await self._async_write_checked(
+        return await self._registers.async_write_if_changed(
             settings.kind, settings.max_charge_current, _deciamps(amps)
         )
 
     async def async_set_max_discharge_current(self, amps: float) -> bool:
         """Set the maximum battery discharge current (0.1 A steps)."""
         settings = (await self._async_profile()).settings
-        return await self._async_write_checked(
+        return await self._registers.async_write_if_changed(
             settings.kind, settings.max_discharge_current, _deciamps(amps)
         )
 
@@ -218,12 +224,7 @@ class FoxEssClient:
             settings.kind, first, 3 * len(settings.charge_periods)
         )
         return tuple(
-            ChargePeriod(
-                enabled=bool(raw[i]),
-                start=_time_of(raw[i + 1]),
-                end=_time_of(raw[i + 2]),
-            )
-            for i in range(0, len(raw), 3)
+            ChargePeriod.from_words(raw[i : i + 3]) for i in range(0, len(raw), 3)
         )
 
     async def async_set_charge_periods(self, periods: Sequence[ChargePeriod]) -> bool:
@@ -240,11 +241,7 @@ class FoxEssClient:
         wanted = tuple(periods) + (idle,) * (slots - len(periods))
         if await self.async_read_charge_periods() == wanted:
             return False
-        values = [
-            v
-            for p in wanted
-            for v in (int(p.enabled), _word_of(p.start), _word_of(p.end))
-        ]
+        values = [word for period in wanted for word in period.words()]
         for attempt in (1, 2):
             await self._transport.async_write(settings.charge_periods[0].enable, values)
             if await self.async_read_charge_periods() == wanted:
@@ -255,14 +252,14 @@ class FoxEssClient:
     async def async_read_remote_control(self) -> RemoteControlState:
         """Read the remote-control registers."""
         remote = await self._async_remote()
-        values = await self._async_read_registers(
+        values = await self._registers.async_read_many(
             _REMOTE_KIND,
             [
                 Register(address=remote.enable, signed=False),
                 Register(address=remote.timeout, signed=False),
                 remote.active_power,
             ],
-            singly=True,
+            forbidden=None,
         )
         timeout = values[remote.timeout]
         return RemoteControlState(
@@ -292,7 +289,9 @@ class FoxEssClient:
         if not state.enabled:
             _LOGGER.warning("Remote control had expired; enabling it again")
             await self._async_enable(remote)
-        await self._async_write_power(remote, self._active_power_w)
+        await self._registers.async_write_verified(
+            _REMOTE_KIND, remote.active_power, self._active_power_w
+        )
         return await self.async_read_remote_control()
 
     async def async_release_remote_control(
@@ -302,7 +301,7 @@ class FoxEssClient:
         self._active_power_w = None
         if self._remote_enabled_by_us:
             remote = await self._async_remote()
-            await self._async_write_checked(_REMOTE_KIND, remote.enable, 0)
+            await self._registers.async_write_if_changed(_REMOTE_KIND, remote.enable, 0)
             self._remote_enabled_by_us = False
         if work_mode is not None:
             await self.async_set_work_mode(work_mode)
@@ -314,7 +313,7 @@ class FoxEssClient:
             return LeftoverRemoteControl.NONE
         if not state.ours:
             return LeftoverRemoteControl.FOREIGN
-        await self._async_write_checked(
+        await self._registers.async_write_if_changed(
             _REMOTE_KIND, (await self._async_remote()).enable, 0
         )
         self._remote_enabled_by_us = False
@@ -327,87 +326,16 @@ class FoxEssClient:
         await self.async_set_work_mode(fallback)
         await self._async_enable(remote)
         self._active_power_w = power_w
-        await self._async_write_power(remote, power_w)
+        await self._registers.async_write_verified(
+            _REMOTE_KIND, remote.active_power, power_w
+        )
 
     async def _async_enable(self, remote: RemoteControlRegisters) -> None:
-        await self._async_write_checked(
+        await self._registers.async_write_if_changed(
             _REMOTE_KIND, remote.timeout, self._watchdog_seconds
         )
-        if await self._async_write_checked(_REMOTE_KIND, remote.enable, 1):
+        if await self._registers.async_write_if_changed(_REMOTE_KIND, remote.enable, 1):
             self._remote_enabled_by_us = True
-
-    async def _async_write_power(
-        self, remote: RemoteControlRegisters, power_w: int
-    ) -> None:
-        register = remote.active_power
-        for attempt in (1, 2):
-            await self._transport.async_write(
-                register.address, register.encode(power_w)
-            )
-            raw = await self._transport.async_read(
-                _REMOTE_KIND, register.address, register.words
-            )
-            if register.decode(raw) == power_w:
-                return
-            _LOGGER.warning(
-                "Remote power %s W did not read back (attempt %s)", power_w, attempt
-            )
-        raise InverterProtocolError(
-            f"Remote-control power {power_w} W did not read back"
-        )
-
-    async def _async_write_checked(
-        self, kind: RegisterKind, address: int, value: int
-    ) -> bool:
-        """Write `value` unless the register already holds it; verify; True when written."""
-        if await self._async_read_one(kind, address) == value:
-            return False
-        for attempt in (1, 2):
-            await self._transport.async_write(address, [value])
-            actual = await self._async_read_one(kind, address)
-            if actual == value:
-                return True
-            _LOGGER.warning(
-                "Register %s reads %s after writing %s (attempt %s)",
-                address,
-                actual,
-                value,
-                attempt,
-            )
-        raise InverterProtocolError(
-            f"Register {address} reads {actual}, not the {value} written"
-        )
-
-    async def _async_read_one(self, kind: RegisterKind, address: int) -> int:
-        return (await self._transport.async_read(kind, address, 1))[0]
-
-    async def _async_read_registers(
-        self, kind: RegisterKind, registers: Sequence[Register], *, singly: bool = False
-    ) -> dict[int, int]:
-        """Read registers, neighbours together unless a forbidden range is in between; values by address."""
-        profile = await self._async_profile()
-        ordered = sorted(registers, key=lambda r: r.address)
-        values: dict[int, int] = {}
-        while ordered:
-            block = [ordered.pop(0)]
-            start = block[0].address
-            while (
-                not singly
-                and ordered
-                and ordered[0].address + ordered[0].words - start <= _MAX_BLOCK
-                and not profile.is_forbidden(
-                    start, ordered[0].address + ordered[0].words - start
-                )
-            ):
-                block.append(ordered.pop(0))
-            count = max(r.address + r.words for r in block) - start
-            raw = await self._transport.async_read(kind, start, count)
-            for register in block:
-                offset = register.address - start
-                values[register.address] = register.decode(
-                    raw[offset : offset + register.words]
-                )
-        return values
 
     async def _async_profile(self) -> FoxEssProfile:
         """Return the profile, identifying the inverter first."""
@@ -443,7 +371,9 @@ class FoxEssClient:
         """Return the first firmware version one of `candidates` holds."""
         for candidate in candidates:
             try:
-                raw = await self._async_read_one(candidate.kind, candidate.address)
+                raw = await self._registers.async_read_one(
+                    candidate.kind, candidate.address
+                )
             except InverterProtocolError:
                 continue
             version = candidate.version(raw)
@@ -462,12 +392,3 @@ def _deciamps(amps: float) -> int:
     if not 0 <= amps <= 6553.5:
         raise ValueError(f"Current {amps} A out of range")
     return round(amps * 10)
-
-
-def _word_of(moment: time) -> int:
-    return moment.hour * 256 + moment.minute
-
-
-def _time_of(word: int) -> time:
-    hour, minute = divmod(word, 256)
-    return time(min(hour, 23), min(minute, 59))

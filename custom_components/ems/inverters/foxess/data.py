@@ -50,6 +50,15 @@ class ChargePeriod:
     end: time
     enabled: bool
 
+    def words(self) -> tuple[int, int, int]:
+        """Register values: enable, start and end as hour * 256 + minute."""
+        return int(self.enabled), _word(self.start), _word(self.end)
+
+    @classmethod
+    def from_words(cls, words: list[int]) -> ChargePeriod:
+        """Read a period from its three registers."""
+        return cls(enabled=bool(words[0]), start=_time(words[1]), end=_time(words[2]))
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RemoteControlState:
@@ -73,3 +82,12 @@ class LeftoverRemoteControl(StrEnum):
     FOREIGN = (
         "foreign"  # enabled by someone else (e.g. the Fox app's schedules): left alone
     )
+
+
+def _word(moment: time) -> int:
+    return moment.hour * 256 + moment.minute
+
+
+def _time(word: int) -> time:
+    hour, minute = divmod(word, 256)
+    return time(min(hour, 23), min(minute, 59))
