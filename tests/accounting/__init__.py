@@ -1,0 +1,1 @@
+"""Tests of the pure accounting package: books, periods, counterfactuals, persistence."""
