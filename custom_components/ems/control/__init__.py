@@ -1,0 +1,53 @@
+"""Control: decide every control period what the inverter should do; pure, no Home Assistant.
+
+`decide(state, plan, override, now, settings=, memory=)` returns a `Decision` of
+inverter-neutral commands; `commands_to_write` keeps those the inverter does not already
+follow. `foxess` maps commands to Fox ESS client calls; `growatt` and `growatt_sph` turn a
+plan into Growatt time-of-use tables and the entries that need writing.
+"""
+
+from .model import (
+    Command,
+    ControllerMemory,
+    ControlSettings,
+    ControlState,
+    Decision,
+    HardwareLimits,
+    Layer,
+    Override,
+    OverrideError,
+    Reported,
+    SetMinSoc,
+    SetMode,
+    Threshold,
+)
+from .policy import (
+    commands_to_write,
+    decide,
+    min_soc_floor,
+    next_run_at,
+    slot_at,
+    validate_override,
+)
+
+__all__ = [
+    "Command",
+    "ControlSettings",
+    "ControlState",
+    "ControllerMemory",
+    "Decision",
+    "HardwareLimits",
+    "Layer",
+    "Override",
+    "OverrideError",
+    "Reported",
+    "SetMinSoc",
+    "SetMode",
+    "Threshold",
+    "commands_to_write",
+    "decide",
+    "min_soc_floor",
+    "next_run_at",
+    "slot_at",
+    "validate_override",
+]

@@ -1,0 +1,124 @@
+"""What each inverter-neutral command becomes on a Fox ESS inverter (which client call, which value).
+
+Fox ESS remote control sets the inverter's AC active power (+ export, - import), not the
+battery's: PV feeds the same AC output, and the house load sits on the grid side. A
+battery power B (+ charging) with PV power P therefore needs an AC power of P - B. So:
+
+- self-use: work mode Self Use, remote control released.
+- force charge at B: AC power P - B (import when B > P; PV beyond B is exported).
+- force discharge at B: AC power P + B.
+- hold: AC power P, so the battery neither charges nor discharges and the grid covers the
+  load. Not Back-up mode: Back-up still charges the battery from PV, and it is a stored
+  work-mode setting that stays if `ems` stops, whereas remote control expires by its
+  watchdog and the inverter falls back by itself.
+- zero export: AC power = the house load: PV surplus charges the battery and is curtailed
+  when the battery is full, a deficit comes from the battery; nothing is exported.
+- minimum SoC: min SoC on grid (41011 on H1/KH/H3), leaving the off-grid minimum, so an
+  outage can still use the reserve.
+
+The remote-control power follows PV and load, so it changes between control periods;
+`needs_write` tells when it moved enough to be re-sent rather than merely kept alive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from custom_components.ems.inverters.foxess.registers import WorkMode
+from custom_components.ems.planner.model import InverterMode
+
+from .model import Command, SetMinSoc
+
+DEFAULT_POWER_TOLERANCE_W = 100
+
+
+class FoxEssCallKind(StrEnum):
+    """The FoxEssClient call a command becomes."""
+
+    SELF_USE = "self_use"  # async_release_remote_control(WorkMode.SELF_USE)
+    FORCE_CHARGE = "force_charge"  # async_force_charge(power_w): AC import
+    FORCE_DISCHARGE = "force_discharge"  # async_force_discharge(power_w): AC export
+    MIN_SOC_ON_GRID = "min_soc_on_grid"  # async_set_min_soc_on_grid(percent)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FoxEssCall:
+    """One client call: `power_w` for remote control (>= 0), `percent` for the minimum SoC."""
+
+    kind: FoxEssCallKind
+    power_w: int = 0
+    percent: int = 0
+
+    @property
+    def work_mode(self) -> WorkMode | None:
+        """Return the work mode this call sets directly, None for remote control."""
+        return WorkMode.SELF_USE if self.kind is FoxEssCallKind.SELF_USE else None
+
+    @property
+    def active_power_w(self) -> int | None:
+        """Return the remote-control active power as the inverter reports it (+ export)."""
+        if self.kind is FoxEssCallKind.FORCE_CHARGE:
+            return -self.power_w
+        if self.kind is FoxEssCallKind.FORCE_DISCHARGE:
+            return self.power_w
+        return None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FoxEssReport:
+    """What the Fox ESS client read back: work mode, remote control, min SoC on grid."""
+
+    work_mode: WorkMode | None
+    remote_enabled: bool
+    active_power_w: int | None = None
+    min_soc_on_grid_percent: int | None = None
+
+
+def foxess_call(
+    command: Command, *, pv_kw: float | None, load_kw: float | None
+) -> FoxEssCall:
+    """Return the client call for `command`, given the PV and load power measured now."""
+    if isinstance(command, SetMinSoc):
+        return FoxEssCall(kind=FoxEssCallKind.MIN_SOC_ON_GRID, percent=command.percent)
+    pv = max(pv_kw or 0.0, 0.0)
+    battery = command.power_kw or 0.0
+    match command.mode:
+        case InverterMode.SELF_USE:
+            return FoxEssCall(kind=FoxEssCallKind.SELF_USE)
+        case InverterMode.FORCE_CHARGE:
+            ac_kw = pv - battery
+        case InverterMode.FORCE_DISCHARGE:
+            ac_kw = pv + battery
+        case InverterMode.HOLD:
+            ac_kw = pv
+        case InverterMode.ZERO_EXPORT:
+            ac_kw = max(load_kw or 0.0, 0.0)
+    watts = round(ac_kw * 1000)
+    if watts < 0:
+        return FoxEssCall(kind=FoxEssCallKind.FORCE_CHARGE, power_w=-watts)
+    return FoxEssCall(kind=FoxEssCallKind.FORCE_DISCHARGE, power_w=watts)
+
+
+def needs_write(
+    call: FoxEssCall,
+    report: FoxEssReport,
+    *,
+    power_tolerance_w: int = DEFAULT_POWER_TOLERANCE_W,
+) -> bool:
+    """Return True when the inverter's report differs from what `call` would set.
+
+    A remote-control call whose power is within `power_tolerance_w` of the reported one
+    needs only the keep-alive re-write (`async_keep_alive`), not a new command.
+    """
+    if call.kind is FoxEssCallKind.MIN_SOC_ON_GRID:
+        return report.min_soc_on_grid_percent != call.percent
+    if call.kind is FoxEssCallKind.SELF_USE:
+        return report.remote_enabled or report.work_mode is not WorkMode.SELF_USE
+    wanted = call.active_power_w
+    return (
+        not report.remote_enabled
+        or report.active_power_w is None
+        or wanted is None
+        or abs(report.active_power_w - wanted) > power_tolerance_w
+    )
