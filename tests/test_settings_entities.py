@@ -19,7 +19,6 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    mock_restore_cache,
     mock_restore_cache_with_extra_data,
 )
 
@@ -120,7 +119,7 @@ async def test_settings_survive_a_restart(
     mock_restore_cache_with_extra_data(
         hass,
         [
-            (State(MODE, "hold"), {}),
+            (State(MODE, "hold"), {"mode": "hold", "override": None}),
             (State(CONTROL, "on"), {}),
             (
                 State(RESERVE, "35"),
@@ -148,7 +147,13 @@ async def test_unknown_restored_mode_falls_back_to_auto(
     hass: HomeAssistant, house: None, mock_config_entry: MockConfigEntry
 ) -> None:
     """A restored state that is no longer a mode does not break the select."""
-    mock_restore_cache(hass, [State(MODE, "turbo"), State(CONTROL, "unavailable")])
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (State(MODE, "turbo"), {"mode": "turbo"}),
+            (State(CONTROL, "unavailable"), {}),
+        ],
+    )
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_MIN_SOC
+from .const import CONF_MIN_SOC, DOMAIN
 from .coordinator import EmsConfigEntry, EmsCoordinator, EmsRuntimeData, EmsSettings
+from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.NUMBER,
@@ -14,6 +17,14 @@ PLATFORMS: list[Platform] = [
     Platform.SENSOR,
     Platform.SWITCH,
 ]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the EMS actions."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
@@ -37,6 +48,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
 
 async def async_unload_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     """Unload a config entry."""
+    if entry.runtime_data.cancel_override_timer is not None:
+        entry.runtime_data.cancel_override_timer()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -42,6 +42,7 @@ from .const import (
     REFRESH_INTERVAL,
     OperatingMode,
 )
+from .control.model import Override
 from .forecast import PriceReader, gather_inputs
 from .house import (
     HouseLimits,
@@ -79,12 +80,52 @@ _DEADBAND: Mapping[Quantity, float] = MappingProxyType(
 
 @dataclass(kw_only=True)
 class EmsSettings:
-    """What the user set on the EMS entities; restored after a restart."""
+    """What the user set on the EMS entities and services; entities restore it."""
 
     mode: OperatingMode = OperatingMode.AUTO
     control_enabled: bool = False
     reserve_soc_percent: float
     min_soc_percent: float
+    override: Override | None = None
+    _listeners: list[Callable[[], None]] = field(
+        default_factory=list, repr=False, compare=False
+    )
+
+    @property
+    def effective_mode(self) -> OperatingMode:
+        """Return the mode in force: an active override wins over the select."""
+        if self.override is not None:
+            return OperatingMode(self.override.mode.value)
+        return self.mode
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the settings for diagnostics and service responses."""
+        override = self.override
+        return {
+            "mode": self.mode.value,
+            "effective_mode": self.effective_mode.value,
+            "control_enabled": self.control_enabled,
+            "reserve_soc_percent": self.reserve_soc_percent,
+            "min_soc_percent": self.min_soc_percent,
+            "override": None
+            if override is None
+            else {
+                "mode": override.mode.value,
+                "until": override.until.isoformat(),
+                "power_kw": override.power_kw,
+                "target_soc_percent": override.target_soc_percent,
+            },
+        }
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` after every change; return the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def changed(self) -> None:
+        """Tell the listeners that a setting changed."""
+        for listener in list(self._listeners):
+            listener()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -107,6 +148,8 @@ class EmsRuntimeData:
     settings: EmsSettings
     # The inverter client once inverter control is wired in; None plans only.
     inverter: Any = None
+    # Ends the active override at its `until`.
+    cancel_override_timer: CALLBACK_TYPE | None = None
 
 
 type EmsConfigEntry = ConfigEntry[EmsRuntimeData]

@@ -24,7 +24,7 @@ async def async_get_config_entry_diagnostics(
     return {
         "data": async_redact_data(dict(entry.data), TO_REDACT),
         "options": dict(entry.options),
-        "settings": asdict(runtime.settings),
+        "settings": runtime.settings.as_dict(),
         "house": asdict(state.house),
         "problems": {str(key): text for key, text in state.problems.items()},
         "plan": None

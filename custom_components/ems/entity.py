@@ -35,6 +35,11 @@ class EmsEntity(Entity):
         self._attr_unique_id = f"{entry.unique_id}_{description.key}"
         self._attr_device_info = ems_device_info(entry)
 
+    async def async_added_to_hass(self) -> None:
+        """Show every change of the settings, from this entity or a service."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.settings.add_listener(self.async_write_ha_state))
+
 
 class EmsCoordinatorEntity(CoordinatorEntity[EmsCoordinator]):
     """An entity of the EMS device that shows what the coordinator read."""

@@ -100,4 +100,4 @@ class EmsSocNumber(EmsEntity, RestoreNumber):
     async def async_set_native_value(self, value: float) -> None:
         """Change the SoC floor."""
         self.entity_description.set_value_fn(self.settings, value)
-        self.async_write_ha_state()
+        self.settings.changed()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.restore_state import RestoreEntity
+from homeassistant.helpers.restore_state import RestoredExtraData, RestoreEntity
 
 from .const import OperatingMode
 from .coordinator import EmsConfigEntry
 from .entity import EmsEntity
+from .overrides import async_set_override, override_from_dict
 
 PARALLEL_UPDATES = 0
 
@@ -30,21 +31,36 @@ async def async_setup_entry(
 
 
 class EmsModeSelect(EmsEntity, SelectEntity, RestoreEntity):
-    """The operating mode; kept across restarts."""
+    """The operating mode; the chosen mode and a running override survive a restart."""
+
+    def __init__(
+        self, *, entry: EmsConfigEntry, description: SelectEntityDescription
+    ) -> None:
+        """Keep the entry to restore overrides into."""
+        super().__init__(entry=entry, description=description)
+        self._entry = entry
 
     async def async_added_to_hass(self) -> None:
-        """Restore the mode the user chose before the restart."""
+        """Restore the chosen mode, and an override that has not yet ended."""
         await super().async_added_to_hass()
-        last = await self.async_get_last_state()
-        if last is not None and last.state in self.options:
-            self.settings.mode = OperatingMode(last.state)
+        extra = await self.async_get_last_extra_data()
+        stored = extra.as_dict() if extra is not None else {}
+        if stored.get("mode") in self.options:
+            self.settings.mode = OperatingMode(stored["mode"])
+        if (override := override_from_dict(stored.get("override"))) is not None:
+            async_set_override(self.hass, self._entry, override)
+
+    @property
+    def extra_restore_state_data(self) -> RestoredExtraData:
+        """Store the chosen mode apart from an override's, which must not outlive it."""
+        return RestoredExtraData(self.settings.as_dict())
 
     @property
     def current_option(self) -> str:
-        """Return the operating mode."""
-        return self.settings.mode.value
+        """Return the mode in force, an override's while it runs."""
+        return self.settings.effective_mode.value
 
     async def async_select_option(self, option: str) -> None:
-        """Change the operating mode."""
+        """Change the operating mode; this ends any override."""
         self.settings.mode = OperatingMode(option)
-        self.async_write_ha_state()
+        async_set_override(self.hass, self._entry, None)

@@ -44,9 +44,9 @@ class EmsControlSwitch(EmsEntity, SwitchEntity, RestoreEntity):
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Let EMS write its plan to the inverter."""
         self.settings.control_enabled = True
-        self.async_write_ha_state()
+        self.settings.changed()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop writing; EMS keeps planning as a dry run."""
         self.settings.control_enabled = False
-        self.async_write_ha_state()
+        self.settings.changed()

@@ -1,0 +1,159 @@
+"""The EMS actions: ems.replan, ems.override and ems.clear_override."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .const import CONF_MAX_CHARGE_KW, CONF_MAX_DISCHARGE_KW, DOMAIN
+from .control.model import HardwareLimits, Override, OverrideError
+from .control.policy import validate_override
+from .coordinator import EmsConfigEntry
+from .overrides import async_set_override
+from .planner import InverterMode, plan_to_json
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_MODE = "mode"
+ATTR_POWER_KW = "power_kw"
+ATTR_TARGET_SOC = "target_soc"
+ATTR_DURATION = "duration"
+ATTR_UNTIL = "until"
+
+SERVICE_REPLAN = "replan"
+SERVICE_OVERRIDE = "override"
+SERVICE_CLEAR_OVERRIDE = "clear_override"
+
+ENTRY_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
+OVERRIDE_SCHEMA = ENTRY_SCHEMA.extend(
+    {
+        vol.Required(ATTR_MODE): vol.In([mode.value for mode in InverterMode]),
+        vol.Optional(ATTR_POWER_KW): vol.Coerce(float),
+        vol.Optional(ATTR_TARGET_SOC): vol.Coerce(float),
+        vol.Exclusive(ATTR_DURATION, "end"): cv.positive_time_period,
+        vol.Exclusive(ATTR_UNTIL, "end"): cv.datetime,
+    }
+)
+
+
+def get_entry(hass: HomeAssistant, call: ServiceCall) -> EmsConfigEntry:
+    """Return the loaded entry a call names, or the only one when it names none."""
+    entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
+    if entry_id is None:
+        entries = hass.config_entries.async_loaded_entries(DOMAIN)
+        if len(entries) != 1:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_required",
+                translation_placeholders={"count": str(len(entries))},
+            )
+        return entries[0]
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"title": entry.title},
+        )
+    return entry
+
+
+def _until(call: ServiceCall, now: datetime) -> datetime:
+    duration: timedelta | None = call.data.get(ATTR_DURATION)
+    if duration is not None:
+        return now + duration
+    until: datetime | None = call.data.get(ATTR_UNTIL)
+    if until is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="end_required"
+        )
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=dt_util.get_default_time_zone())
+    return dt_util.as_utc(until)
+
+
+async def _replan(call: ServiceCall) -> ServiceResponse:
+    entry = get_entry(call.hass, call)
+    state = await entry.runtime_data.coordinator.async_replan()
+    if state.plan is None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="no_plan",
+            translation_placeholders={
+                "issues": "; ".join(state.plan_issues) or "unknown"
+            },
+        )
+    response: dict[str, Any] = plan_to_json(state.plan)
+    response["issues"] = list(state.plan_issues)
+    return response
+
+
+async def _override(call: ServiceCall) -> ServiceResponse:
+    entry = get_entry(call.hass, call)
+    now = dt_util.utcnow()
+    override = Override(
+        mode=InverterMode(call.data[ATTR_MODE]),
+        until=_until(call, now),
+        power_kw=call.data.get(ATTR_POWER_KW),
+        target_soc_percent=call.data.get(ATTR_TARGET_SOC),
+    )
+    options = entry.options
+    limits = HardwareLimits(
+        max_charge_kw=float(options[CONF_MAX_CHARGE_KW]),
+        max_discharge_kw=float(options[CONF_MAX_DISCHARGE_KW]),
+    )
+    try:
+        validate_override(override, limits, now)
+    except OverrideError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=err.key,
+            translation_placeholders=err.placeholders,
+        ) from err
+    async_set_override(call.hass, entry, override)
+    return {"settings": entry.runtime_data.settings.as_dict()}
+
+
+async def _clear_override(call: ServiceCall) -> None:
+    entry = get_entry(call.hass, call)
+    async_set_override(call.hass, entry, None)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the EMS actions (once, for all entries)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REPLAN,
+        _replan,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_OVERRIDE,
+        _override,
+        schema=OVERRIDE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_CLEAR_OVERRIDE, _clear_override, schema=ENTRY_SCHEMA
+    )

@@ -1,0 +1,218 @@
+"""The EMS actions, as a user calls them from automations and the developer tools."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.ems.const import DOMAIN
+
+from .conftest import PRICE
+from .test_plan import DAY_START, nordpool_attributes
+
+MODE = "select.ems_operating_mode"
+
+
+def mode(hass: HomeAssistant) -> str:
+    """Return the operating mode select's state."""
+    state = hass.states.get(MODE)
+    assert state is not None
+    return state.state
+
+
+async def call(
+    hass: HomeAssistant, service: str, data: dict[str, Any], *, response: bool = False
+) -> Any:
+    """Call an EMS action and wait for it."""
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=response
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_override_runs_then_the_plan_resumes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """An override shows in the mode select and ends by itself."""
+    result = await call(
+        hass,
+        "override",
+        {"mode": "force_charge", "power_kw": 3.0, "duration": {"hours": 2}},
+        response=True,
+    )
+    assert result["settings"]["override"]["power_kw"] == 3.0
+    assert mode(hass) == "force_charge"
+    freezer.tick(timedelta(hours=2, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert mode(hass) == "auto"
+
+
+async def test_override_until_and_clear(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An override with an end time can be cleared early for the named entry."""
+    until = (dt_util.now() + timedelta(hours=1)).isoformat()
+    await call(
+        hass,
+        "override",
+        {"config_entry_id": init_integration.entry_id, "mode": "hold", "until": until},
+    )
+    assert mode(hass) == "hold"
+    await call(hass, "clear_override", {"config_entry_id": init_integration.entry_id})
+    assert mode(hass) == "auto"
+    assert init_integration.runtime_data.settings.override is None
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (
+            {"mode": "force_charge", "power_kw": 7.5, "duration": {"hours": 1}},
+            "power_out_of_range",
+        ),
+        (
+            {"mode": "force_discharge", "power_kw": -1, "duration": {"hours": 1}},
+            "power_out_of_range",
+        ),
+        (
+            {"mode": "force_charge", "target_soc": 120, "duration": {"hours": 1}},
+            "soc_out_of_range",
+        ),
+        ({"mode": "hold", "until": "2000-01-01T00:00:00+00:00"}, "until_in_past"),
+        ({"mode": "hold"}, "end_required"),
+        (
+            {"mode": "hold", "duration": {"hours": 1}, "config_entry_id": "nope"},
+            "entry_not_found",
+        ),
+    ],
+)
+async def test_bad_override_is_refused(
+    hass: HomeAssistant, data: dict[str, Any], key: str
+) -> None:
+    """Bad values raise a translated validation error and change nothing."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "override", data)
+    assert raised.value.translation_key == key
+    assert mode(hass) == "auto"
+
+
+async def test_entry_must_be_named_with_two_entries(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """With two battery systems, the call must say which one."""
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="second",
+        data=dict(init_integration.data),
+        options=dict(init_integration.options),
+    )
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "clear_override", {})
+    assert raised.value.translation_key == "entry_required"
+
+
+async def test_entry_not_loaded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An unloaded entry cannot be steered."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "replan", {"config_entry_id": init_integration.entry_id})
+    assert raised.value.translation_key == "entry_not_loaded"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_replan_returns_the_plan(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """ems.replan returns the plan in the planner's JSON shape, or says why not."""
+    with pytest.raises(HomeAssistantError) as raised:
+        await call(hass, "replan", {}, response=True)
+    assert raised.value.translation_key == "no_plan"
+
+    freezer.move_to(DAY_START + timedelta(hours=5))
+    hass.states.async_set(PRICE, "556.68", nordpool_attributes(with_tomorrow=True))
+    result = await call(hass, "replan", {}, response=True)
+    assert result["status"] == "optimal"
+    # From 05:00 to the end of tomorrow: 19 + 24 hours of quarter-hours.
+    assert len(result["slots"]) == 43 * 4
+    assert set(result["slots"][0]) >= {
+        "start",
+        "battery_kw",
+        "grid_kw",
+        "soc_percent",
+        "mode",
+        "reason",
+    }
+
+
+async def test_override_survives_a_restart(
+    hass: HomeAssistant, house: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """A restart in the middle of a forced charge keeps it until its end, not longer."""
+    until = dt_util.utcnow() + timedelta(minutes=30)
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(MODE, "force_charge"),
+                {
+                    "mode": "auto",
+                    "override": {
+                        "mode": "force_charge",
+                        "until": until.isoformat(),
+                        "power_kw": 2.0,
+                        "target_soc_percent": None,
+                    },
+                },
+            )
+        ],
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mode(hass) == "force_charge"
+    async_fire_time_changed(hass, until + timedelta(seconds=1))
+    await hass.async_block_till_done()
+    assert mode(hass) == "auto"
+
+
+async def test_ended_override_is_not_restored(
+    hass: HomeAssistant, house: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """An override whose end passed while Home Assistant was down does not come back."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(MODE, "force_discharge"),
+                {
+                    "mode": "auto",
+                    "override": {
+                        "mode": "force_discharge",
+                        "until": (dt_util.utcnow() - timedelta(minutes=1)).isoformat(),
+                    },
+                },
+            )
+        ],
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mode(hass) == "auto"
