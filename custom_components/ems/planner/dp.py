@@ -183,14 +183,36 @@ def _backward(problem: Problem, limits: SlotLimits, soc_step_percent: float) -> 
     )
 
 
+def _kinks_kwh(limits: SlotLimits) -> FloatArray:
+    """Per slot, moves where an exact optimum tends to sit (besides idle and full power).
+
+    Covering the house (zero grid), charging up to the fuse, discharging down to the
+    export limit; a missing limit gives a move the power limits clip away.
+    """
+    hours = limits.hours
+    surplus = limits.pv_kw - limits.load_kw
+    to_fuse = np.minimum(limits.max_import_kw + surplus, limits.max_charge_kw)
+    to_export_cap = np.minimum(limits.max_export_kw - surplus, limits.max_discharge_kw)
+    return np.stack(
+        [
+            _cover_kwh(limits),
+            np.maximum(to_fuse, 0.0) * limits.charge_efficiency * hours,
+            -np.maximum(to_export_cap, 0.0) / limits.discharge_efficiency * hours,
+        ],
+        axis=1,
+    )
+
+
 def _forward(limits: SlotLimits, grid: _Grid) -> FloatArray:
     """Follow the policy from the exact initial energy, with exact moves where it can.
 
     Covering the house, idling and full power are done exactly (off the grid); other
-    moves aim at the policy's target level. Every move is clipped to the limits.
+    moves aim at the policy's target level, or at an exact kink less than a grid step
+    away. Every move is clipped to the power and SoC limits.
     """
     hours = limits.hours
     cover = _cover_kwh(limits)
+    kinks: list[list[float]] = _kinks_kwh(limits).tolist()  # type: ignore[assignment]
     full_discharge = limits.max_discharge_kw / limits.discharge_efficiency * hours
     first, last = float(grid.levels[0]), grid.levels.size - 1
     top, bottom = int(grid.moves[-1]), int(grid.moves[0])
@@ -201,6 +223,7 @@ def _forward(limits: SlotLimits, grid: _Grid) -> FloatArray:
         full_charge = (
             float(limits.charge_cap_kw(stored)) * limits.charge_efficiency * hours
         )
+        exact: float | None = None
         if slot == 0:
             moved = float(grid.levels[grid.first_level]) - stored
         else:
@@ -208,16 +231,18 @@ def _forward(limits: SlotLimits, grid: _Grid) -> FloatArray:
             choice = int(grid.policy[slot, level])
             move = 0 if choice == _COVER else int(grid.moves[choice])
             if choice == _COVER:
-                moved = float(cover[slot])
+                exact = float(cover[slot])
             elif move == 0:
-                moved = 0.0
+                exact = 0.0
             elif move == top:
-                moved = full_charge
+                exact = full_charge
             elif move == bottom:
-                moved = -full_discharge
-            else:
-                moved = float(grid.levels[min(max(level + move, 0), last)]) - stored
-        moved = min(max(moved, -full_discharge), full_charge)
+                exact = -full_discharge
+            moved = float(grid.levels[min(max(level + move, 0), last)]) - stored
+        if exact is None:
+            near = [k for k in kinks[slot] if abs(k - moved) < grid.step]
+            exact = near[0] if near else moved
+        moved = min(max(exact, -full_discharge), full_charge)
         moved = min(
             max(moved, float(limits.floor_kwh[slot]) - stored),
             float(limits.ceiling_kwh[slot]) - stored,

@@ -55,7 +55,7 @@ def _floors(problem: Problem) -> list[tuple[float, str]]:
             problem.start.timestamp() + step * (i + 1) for i in range(problem.horizon)
         ]
         due = [i for i, end in enumerate(ends) if end <= target.by.timestamp()]
-        if due and ends[-1] >= target.by.timestamp() - step:
+        if due and ends[-1] > target.by.timestamp() - step:
             last = due[-1]
             if target.soc_percent > floors[last][0]:
                 floors[last] = (target.soc_percent, "target")

@@ -106,23 +106,18 @@ def target_slot(problem: Problem) -> int | None:
     target = problem.target
     if target is None:
         return None
-    seconds = (target.by - problem.start).total_seconds()
+    seconds = target.by.timestamp() - problem.start.timestamp()
     index = int(seconds // (problem.slot_minutes * 60)) - 1
     return index if 0 <= index < problem.horizon else None
 
 
 def _slot_ends_within(problem: Problem) -> npt.NDArray[np.bool_]:
     reserve = problem.reserve
-    ends = np.array(
-        [
-            (problem.slot_start(index + 1) - problem.start).total_seconds()
-            for index in range(problem.horizon)
-        ]
-    )
+    ends = problem.slot_minutes * 60.0 * np.arange(1, problem.horizon + 1)
     if reserve is None:
         return np.zeros(problem.horizon, dtype=bool)
-    lower = (reserve.start - problem.start).total_seconds()
-    upper = (reserve.end - problem.start).total_seconds()
+    lower = reserve.start.timestamp() - problem.start.timestamp()
+    upper = reserve.end.timestamp() - problem.start.timestamp()
     return (ends >= lower) & (ends <= upper)
 
 

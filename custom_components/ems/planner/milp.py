@@ -87,7 +87,7 @@ def _rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
     balance_val = np.tile([1.0, -1.0, -1.0, -1.0, 1.0], (size, 1))
     net = np.asarray(problem.load_kw) - np.asarray(problem.pv_kw)
     # Energy: e[t] - e[t-1] - eta_c h c[t] + h / eta_d d[t] = 0 (e[-1] is the initial).
-    previous = np.where(slots > 0, col(_STORED) - 1, col(_STORED))
+    previous = col(_STORED) - 1  # slot 0 has no previous column: its entry is dropped
     energy_idx = np.stack([col(_STORED), previous, col(_CHARGE), col(_DISCHARGE)], 1)
     energy_val = np.tile(
         [
@@ -98,15 +98,17 @@ def _rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
         ],
         (size, 1),
     )
-    energy_val[0, 1] = 0.0
     energy_rhs = np.zeros(size)
     energy_rhs[0] = limits.initial_kwh
-    index: list[Any] = [balance_idx.ravel(), energy_idx.ravel()]
-    value: list[Any] = [balance_val.ravel(), energy_val.ravel()]
-    starts: list[Any] = [np.arange(size) * 5, 5 * size + np.arange(size) * 4]
+    index: list[Any] = [balance_idx.ravel(), np.delete(energy_idx.ravel(), 1)]
+    value: list[Any] = [balance_val.ravel(), np.delete(energy_val.ravel(), 1)]
+    starts: list[Any] = [
+        np.arange(size) * 5,
+        5 * size + np.maximum(np.arange(size) * 4 - 1, 0),
+    ]
     lower: list[Any] = [net, energy_rhs]
     upper: list[Any] = [net, energy_rhs]
-    nonzeros = 9 * size
+    nonzeros = 9 * size - 1
     if limits.taper_slope_kw_per_kwh > 0.0 and size > 1:
         # Taper: c[t] + slope e[t-1] <= max_charge + slope knee, for t >= 1.
         slope = limits.taper_slope_kw_per_kwh

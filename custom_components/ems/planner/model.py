@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import math
 
@@ -129,8 +129,14 @@ class Problem:
         return self.slot_minutes / 60.0
 
     def slot_start(self, index: int) -> datetime:
-        """Return the start instant of slot `index` (an index of N means the end)."""
-        return self.start + timedelta(minutes=self.slot_minutes * index)
+        """Return the start instant of slot `index` (an index of N means the end).
+
+        Computed in UTC: slots are instants, also across a DST change.
+        """
+        instant = self.start.astimezone(UTC) + timedelta(
+            minutes=self.slot_minutes * index
+        )
+        return instant.astimezone(self.start.tzinfo)
 
 
 def _aware(moment: datetime) -> bool:

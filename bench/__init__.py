@@ -1,0 +1,1 @@
+"""Benchmark of the planner on real price, PV and load series (not a test)."""
