@@ -83,10 +83,11 @@ async def test_connection_dropped_between_two_writes(
     simulator = await start_simulator(model="KH")
     client = client_for(simulator)
     await client.async_identify()
+    simulator.set_holding(41000, 1)  # feed-in first: force charge sets self use back
     simulator.drop_next(after=3)  # read 41000, write 41000, read back 41000, then drop
     await client.async_force_charge(3000)
     assert [simulator.holding(a) for a in (41000, 44001, 44000, 44002)] == [
-        2,
+        0,
         WATCHDOG_SECONDS,
         1,
         (-3000) & 0xFFFF,

@@ -12,11 +12,11 @@ from .conftest import WATCHDOG_SECONDS, ClientFactory, SimulatorFactory
 async def test_kh_force_charge_registers_and_order(
     start_simulator: SimulatorFactory, client_for: ClientFactory
 ) -> None:
-    """Fallback Back-up first, then watchdog timeout, enable, and the power (- import) at 44002."""
+    """Self use stays the fallback; then watchdog timeout, enable, and the power (- import) at 44002."""
     simulator = await start_simulator(model="KH")
     await client_for(simulator).async_force_charge(3000)
+    assert simulator.holding(41000) == 0
     assert simulator.writes == [
-        (41000, (2,)),
         (44001, (WATCHDOG_SECONDS,)),
         (44000, (1,)),
         (44002, ((-3000) & 0xFFFF,)),
@@ -26,28 +26,28 @@ async def test_kh_force_charge_registers_and_order(
 async def test_h3_force_discharge_is_32_bit(
     start_simulator: SimulatorFactory, client_for: ClientFactory
 ) -> None:
-    """H3: fallback Feed-in First; power as one 32-bit block, high word at 44002."""
+    """H3: fallback self use; power as one 32-bit block, high word at 44002."""
     simulator = await start_simulator(model="H3")
     client = client_for(simulator)
     await client.async_force_discharge(70000)
-    assert simulator.holding(41000) == 1
+    assert simulator.holding(41000) == 0
     assert (simulator.holding(44002), simulator.holding(44003)) == (1, 70000 - 65536)
     await client.async_force_charge(3000)
     assert (simulator.holding(44002), simulator.holding(44003)) == (
         0xFFFF,
         (-3000) & 0xFFFF,
     )
-    assert simulator.holding(41000) == 2
+    assert simulator.holding(41000) == 0
 
 
 async def test_h3_pro_remote_registers(
     start_simulator: SimulatorFactory, client_for: ClientFactory
 ) -> None:
-    """H3-Pro/Smart: work mode 49203 (3 Back-up), enable 46001, timeout 46002, power 46003-46004."""
+    """H3-Pro/Smart: work mode 49203 (1 self use), enable 46001, timeout 46002, power 46003-46004."""
     simulator = await start_simulator(model="H3-Pro")
     await client_for(simulator).async_force_charge(5000)
     assert [simulator.holding(a) for a in (49203, 46001, 46002, 46003, 46004)] == [
-        3,
+        1,
         1,
         WATCHDOG_SECONDS,
         0xFFFF,
@@ -102,15 +102,15 @@ async def test_keep_alive_holds_off_the_watchdog(
 async def test_watchdog_expiry_falls_back_to_work_mode(
     start_simulator: SimulatorFactory, client_for: ClientFactory
 ) -> None:
-    """Without keep-alive the watchdog expires and the fallback work mode takes over; keep-alive resumes."""
+    """Without keep-alive the watchdog expires and the inverter runs in self use; keep-alive resumes."""
     simulator = await start_simulator(model="KH", start_hour=22.0)
     client = client_for(simulator)
     await client.async_force_charge(3000)
     simulator.advance(WATCHDOG_SECONDS + 1)
     assert not simulator.remote_control_enabled
-    assert simulator.work_mode is WorkMode.BACK_UP
+    assert simulator.work_mode is WorkMode.SELF_USE
     telemetry = await client.async_read_telemetry()
-    assert telemetry.battery_kw == 0  # Back-up at night: the battery holds
+    assert telemetry.battery_kw < 0  # self use at night: the battery covers the load
     state = await client.async_keep_alive()
     assert state is not None and state.enabled and state.active_power_w == -3000
 

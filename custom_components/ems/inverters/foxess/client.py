@@ -270,12 +270,12 @@ class FoxEssClient:
         )
 
     async def async_force_charge(self, power_w: int) -> None:
-        """Charge the battery at `power_w` from grid and PV; fallback Back-up if control stops."""
-        await self._async_take_remote_control(-abs(power_w), WorkMode.BACK_UP)
+        """Charge the battery at `power_w` from grid and PV; self use if control stops."""
+        await self._async_take_remote_control(-abs(power_w))
 
     async def async_force_discharge(self, power_w: int) -> None:
-        """Discharge at `power_w`; fallback Feed-in First if control stops."""
-        await self._async_take_remote_control(abs(power_w), WorkMode.FEED_IN_FIRST)
+        """Discharge at `power_w`; self use if control stops."""
+        await self._async_take_remote_control(abs(power_w))
 
     async def async_keep_alive(self) -> RemoteControlState | None:
         """Re-write the remote-control power (call every control period); None when idle.
@@ -319,11 +319,14 @@ class FoxEssClient:
         self._remote_enabled_by_us = False
         return LeftoverRemoteControl.CLEARED
 
-    async def _async_take_remote_control(
-        self, power_w: int, fallback: WorkMode
-    ) -> None:
+    async def _async_take_remote_control(self, power_w: int) -> None:
+        """Enable remote control at `power_w` (+ export) over the self-use work mode.
+
+        Self use is the fallback: when `ems` stops and the watchdog expires, the
+        inverter runs the house on its own rather than staying in Back-up.
+        """
         remote = await self._async_remote()
-        await self.async_set_work_mode(fallback)
+        await self.async_set_work_mode(WorkMode.SELF_USE)
         await self._async_enable(remote)
         self._active_power_w = power_w
         await self._registers.async_write_verified(
