@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import math
 
 from custom_components.ems.planner.model import InverterMode, Plan, PlanSlot
@@ -41,7 +41,16 @@ def slot_at(plan: Plan | None, now: datetime) -> PlanSlot | None:
     """Return the plan slot covering the instant `now` (start <= now < end), None if none does."""
     if plan is None:
         return None
-    return next((s for s in plan.slots if s.start <= now < s.end), None)
+    # In UTC: aware datetimes sharing one tzinfo compare by wall clock, ignoring DST folds.
+    moment = now.astimezone(UTC)
+    return next(
+        (
+            s
+            for s in plan.slots
+            if s.start.astimezone(UTC) <= moment < s.end.astimezone(UTC)
+        ),
+        None,
+    )
 
 
 def min_soc_floor(settings: ControlSettings) -> int:
@@ -64,6 +73,7 @@ def decide(
     """Return the commands for now, the deciding layer and reason, and the memory to keep."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
+    now = now.astimezone(UTC)
     floor = SetMinSoc(percent=min_soc_floor(settings))
     soc = state.soc_percent
     if soc is None or not math.isfinite(soc):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from custom_components.ems.planner.model import InverterMode, Plan, PlanSlot
@@ -52,7 +52,7 @@ def timed_mode(mode: InverterMode) -> BattMode | None:
 class TouBlock:
     """Merged plan slots with one battery mode, as a daily wall-clock period.
 
-    `begins`/`ends` are the instants the block covers; `start`/`end` its local clock times.
+    `begins`/`ends` are the instants (UTC) the block covers; `start`/`end` its local clock times.
     """
 
     mode: BattMode
@@ -94,10 +94,19 @@ def clock(moment: time) -> str:
 
 def day_window(plan: Plan, now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
     """Return [start, end): from the slot in force now to the same wall-clock time tomorrow."""
-    start = next((s.start for s in plan.slots if s.start <= now < s.end), now)
+    moment = utc(now)
+    start = next(
+        (utc(s.start) for s in plan.slots if utc(s.start) <= moment < utc(s.end)),
+        moment,
+    )
     local = start.astimezone(tz)
     tomorrow = datetime.combine(local.date() + timedelta(days=1), local.time(), tz)
-    return start, tomorrow
+    return start, utc(tomorrow)
+
+
+def utc(moment: datetime) -> datetime:
+    """Return `moment` in UTC: aware datetimes sharing a tzinfo compare by wall clock."""
+    return moment.astimezone(UTC)
 
 
 def plan_blocks(
@@ -111,12 +120,12 @@ def plan_blocks(
     runs: list[list[PlanSlot]] = []
     modes: list[BattMode] = []
     for slot in plan.slots:
-        if slot.end <= start or slot.start >= end:
+        if utc(slot.end) <= start or utc(slot.start) >= end:
             continue
         mode = timed_mode(slot.mode)
         if mode is None:
             continue
-        if runs and modes[-1] == mode and runs[-1][-1].end == slot.start:
+        if runs and modes[-1] == mode and utc(runs[-1][-1].end) == utc(slot.start):
             runs[-1].append(slot)
         else:
             runs.append([slot])
@@ -142,12 +151,12 @@ def _split_at_midnight(
     window_end: datetime,
     tz: tzinfo,
 ) -> list[TouBlock]:
-    begins = max(run[0].start, window_start)
-    ends = min(run[-1].end, window_end)
+    begins = max(utc(run[0].start), window_start)
+    ends = min(utc(run[-1].end), window_end)
     pieces: list[TouBlock] = []
     while begins < ends:
         local = begins.astimezone(tz)
-        midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tz)
+        midnight = utc(datetime.combine(local.date() + timedelta(days=1), time(0), tz))
         piece_end = min(ends, midnight)
         end_clock = (
             END_OF_DAY if piece_end == midnight else piece_end.astimezone(tz).time()
@@ -159,7 +168,9 @@ def _split_at_midnight(
                 end=end_clock.replace(second=0, microsecond=0),
                 begins=begins,
                 ends=piece_end,
-                slots=tuple(s for s in run if s.start < piece_end and s.end > begins),
+                slots=tuple(
+                    s for s in run if utc(s.start) < piece_end and utc(s.end) > begins
+                ),
             )
         )
         begins = piece_end
@@ -169,15 +180,15 @@ def _split_at_midnight(
 def next_occurrence(moment: time, now: datetime, tz: tzinfo) -> datetime:
     """Return the first instant at or after `now` whose local clock time is `moment`."""
     local = now.astimezone(tz)
-    candidate = datetime.combine(local.date(), moment, tz)
-    if candidate < local:
-        candidate = datetime.combine(local.date() + timedelta(days=1), moment, tz)
+    candidate = utc(datetime.combine(local.date(), moment, tz))
+    if candidate < utc(now):
+        candidate = utc(datetime.combine(local.date() + timedelta(days=1), moment, tz))
     return candidate
 
 
 def starts_soon(start: time, now: datetime, tz: tzinfo, write_ahead: timedelta) -> bool:
     """Return True when a daily period starting at `start` takes effect within `write_ahead`."""
-    return next_occurrence(start, now, tz) <= now + write_ahead
+    return next_occurrence(start, now, tz) <= utc(now) + write_ahead
 
 
 def assign(

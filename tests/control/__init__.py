@@ -1,0 +1,1 @@
+"""Tests for the pure control policy and the Growatt time-of-use planner."""
