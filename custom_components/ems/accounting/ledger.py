@@ -153,8 +153,9 @@ class Ledger:
         sample = complete_sample(replace(sample, at=at), self._last)
         if self._until is not None:
             last = self._last
-            within = last is not None and at - last.at <= self._config.max_gap
-            flows = held_flows(last, self._until, at) if last and within else None
+            flows = None
+            if last is not None and at - last.at <= self._config.max_gap:
+                flows = held_flows(last, self._until, at)
             if flows is None:
                 self._book_gap(self._until, at)
             else:
