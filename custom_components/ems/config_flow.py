@@ -48,6 +48,7 @@ from .const import (
     CONF_MAX_SOC,
     CONF_MIN_SOC,
     CONF_PRICE_ENTITY,
+    CONF_PRICE_SOURCE,
     CONF_PV_PEAK_KW,
     CONF_PV_POWER_ENTITY,
     CONF_SOC_ENTITY,
@@ -57,6 +58,16 @@ from .const import (
     DOMAIN,
     LOGGER,
     InverterType,
+    PriceSource,
+)
+from .inputs_flow import (
+    FORECASTS_SCHEMA,
+    PRICES_SCHEMA,
+    SOURCE_STEPS,
+    forecasts_errors,
+    merge_step,
+    suggested,
+    two_rate_errors,
 )
 from .inverters.foxess import (
     FoxEssClient,
@@ -379,11 +390,96 @@ class EmsOptionsFlow(OptionsFlow):
         if user_input is not None:
             errors = _battery_errors(user_input)
             if not errors:
-                return self.async_create_entry(data={**self._options, **user_input})
+                self._options.update(user_input)
+                return await self.async_step_prices()
         return self.async_show_form(
             step_id="battery",
             data_schema=self.add_suggested_values_to_schema(
                 BATTERY_SCHEMA, user_input or self.config_entry.options
             ),
             errors=errors,
+        )
+
+    async def async_step_prices(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose where prices come from and how spot prices become retail."""
+        if user_input is not None:
+            self._options = merge_step(self._options, PRICES_SCHEMA, user_input)
+            source = PriceSource(user_input[CONF_PRICE_SOURCE])
+            if source in SOURCE_STEPS:
+                return await self._async_price_details(SOURCE_STEPS[source], None)
+            return await self.async_step_forecasts()
+        return self._show_inputs_form("prices", PRICES_SCHEMA)
+
+    async def async_step_nordpool_core(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the core Nord Pool entry and area."""
+        return await self._async_price_details(
+            SOURCE_STEPS[PriceSource.NORDPOOL_CORE], user_input
+        )
+
+    async def async_step_tibber(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the Tibber home, if there are several."""
+        return await self._async_price_details(
+            SOURCE_STEPS[PriceSource.TIBBER], user_input
+        )
+
+    async def async_step_price_attribute(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the attribute and keys that hold the price list."""
+        return await self._async_price_details(
+            SOURCE_STEPS[PriceSource.ATTRIBUTE_LIST], user_input
+        )
+
+    async def async_step_two_rate(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Describe the fixed peak and off-peak tariff."""
+        return await self._async_price_details(
+            SOURCE_STEPS[PriceSource.TWO_RATE], user_input
+        )
+
+    async def _async_price_details(
+        self, step: tuple[str, vol.Schema], user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        step_id, schema = step
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = two_rate_errors(user_input) if step_id == "two_rate" else {}
+            if not errors:
+                self._options = merge_step(self._options, schema, user_input)
+                return await self.async_step_forecasts()
+        return self._show_inputs_form(step_id, schema, user_input, errors)
+
+    async def async_step_forecasts(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the PV forecast, the weather and how EMS plans."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = forecasts_errors(user_input)
+            if not errors:
+                return self.async_create_entry(
+                    data=merge_step(self._options, FORECASTS_SCHEMA, user_input)
+                )
+        return self._show_inputs_form("forecasts", FORECASTS_SCHEMA, user_input, errors)
+
+    def _show_inputs_form(
+        self,
+        step_id: str,
+        schema: vol.Schema,
+        user_input: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                schema, suggested(user_input or self._options)
+            ),
+            errors=errors or {},
         )

@@ -54,6 +54,74 @@ PLANNING_DEFAULTS: Final[dict[str, Any]] = {
     CONF_EXPORT_FEE: 0.0,
 }
 
+# Where prices and forecasts come from (options; defaults for entries made before them).
+CONF_PRICE_SOURCE: Final = "price_source"
+CONF_EXPORT_PRICE_ENTITY: Final = "export_price_entity"
+CONF_NORDPOOL_ENTRY: Final = "nordpool_config_entry"
+CONF_NORDPOOL_AREA: Final = "nordpool_area"
+CONF_PRICE_CURRENCY: Final = "price_currency"
+CONF_TIBBER_HOME: Final = "tibber_home"
+CONF_PRICE_ATTRIBUTE: Final = "price_attribute"
+CONF_PRICE_START_KEY: Final = "price_start_key"
+CONF_PRICE_VALUE_KEY: Final = "price_value_key"
+CONF_PRICE_END_KEY: Final = "price_end_key"
+CONF_PRICE_UNIT: Final = "price_unit"
+CONF_PEAK_PRICE: Final = "peak_price_per_kwh"
+CONF_OFFPEAK_PRICE: Final = "offpeak_price_per_kwh"
+CONF_PEAK_START: Final = "peak_start"
+CONF_PEAK_END: Final = "peak_end"
+CONF_PEAK_WEEKDAYS_ONLY: Final = "peak_weekdays_only"
+CONF_FIXED_EXPORT_PRICE: Final = "fixed_export_price_per_kwh"
+CONF_PV_SOURCE: Final = "pv_source"
+CONF_SOLCAST_ENTITIES: Final = "solcast_entities"
+CONF_SOLCAST_ESTIMATE: Final = "solcast_estimate"
+CONF_FORECAST_SOLAR_ENTRY: Final = "forecast_solar_config_entry"
+CONF_WEATHER_ENTITY: Final = "weather_entity"
+CONF_LOAD_HISTORY_WEEKS: Final = "load_history_weeks"
+
+
+class PriceSource(StrEnum):
+    """Which adapter reads the prices."""
+
+    AUTO = "auto"
+    NORDPOOL_HACS = "nordpool_hacs"
+    NORDPOOL_CORE = "nordpool_core"
+    ENTSOE = "entsoe"
+    TIBBER = "tibber"
+    ATTRIBUTE_LIST = "attribute_list"
+    TWO_RATE = "two_rate"
+
+
+class PvSource(StrEnum):
+    """Which PV forecast the planner uses."""
+
+    NONE = "none"
+    SOLCAST = "solcast"
+    FORECAST_SOLAR = "forecast_solar"
+
+
+INPUT_DEFAULTS: Final[dict[str, Any]] = {
+    CONF_PRICE_SOURCE: PriceSource.AUTO.value,
+    CONF_PRICE_ATTRIBUTE: "prices",
+    CONF_PRICE_START_KEY: "start",
+    CONF_PRICE_VALUE_KEY: "price",
+    CONF_PRICE_END_KEY: "",
+    CONF_PRICE_UNIT: "EUR/kWh",
+    CONF_NORDPOOL_AREA: "",
+    CONF_PRICE_CURRENCY: "",
+    CONF_TIBBER_HOME: "",
+    CONF_PEAK_PRICE: 0.30,
+    CONF_OFFPEAK_PRICE: 0.20,
+    CONF_PEAK_START: "07:00:00",
+    CONF_PEAK_END: "22:00:00",
+    CONF_PEAK_WEEKDAYS_ONLY: False,
+    CONF_FIXED_EXPORT_PRICE: 0.0,
+    CONF_PV_SOURCE: PvSource.NONE.value,
+    CONF_SOLCAST_ENTITIES: [],
+    CONF_SOLCAST_ESTIMATE: "pv_estimate",
+    CONF_LOAD_HISTORY_WEEKS: 4,
+}
+
 # The inverter (entry data; changed by the reconfigure step).
 CONF_INVERTER_TYPE: Final = "inverter_type"
 CONF_UNIT_ID: Final = "unit_id"

@@ -43,7 +43,7 @@ from .const import (
     OperatingMode,
 )
 from .control.model import Override
-from .forecast import PriceReader, gather_inputs
+from .forecast import InputsReader
 from .house import (
     HouseLimits,
     HouseReadings,
@@ -184,7 +184,9 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             pv_peak_kw=options[CONF_PV_PEAK_KW],
         )
         self.planning = PlanningConfig.from_options(options)
-        self.prices = PriceReader(hass, options)
+        self.inputs = InputsReader(hass, entry)
+        self.prices = self.inputs.prices
+        entry.async_on_unload(self.inputs.async_clear)
         self._problems: dict[Quantity, str] = {}
         self._replan_due = True
         self._unsub_clock: CALLBACK_TYPE | None = None
@@ -275,9 +277,11 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         """Plan from the current slot on; the solver runs in the executor."""
         if readings.soc_percent is None:
             return None, ("no valid battery state of charge",)
-        aligned = gather_inputs(self.prices, self.planning, readings, dt_util.utcnow())
-        issues = tuple(issue.detail for issue in aligned.issues)
-        if not aligned.starts:
+        gathered = await self.inputs.async_gather(
+            self.planning, readings, dt_util.utcnow()
+        )
+        aligned, issues = gathered.aligned, gathered.issues
+        if aligned is None or not aligned.starts:
             return None, issues
         settings = self.config_entry.runtime_data.settings
         try:

@@ -2,94 +2,137 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+import logging
 
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_PRICE_ENTITY, LOGGER
+from .const import DOMAIN, LOGGER
+from .forecast_sources import PvReader, WeatherReader
 from .house import HouseReadings
-from .inputs import (
-    AlignedInputs,
-    PowerPoint,
-    PowerSeries,
-    PriceSeries,
-    align_inputs,
-    entsoe,
-    held_measured_pv,
-    nordpool_hacs,
-    slot_start,
-)
+from .inputs import AlignedInputs, IssueKind, align_inputs, slot_start
+from .load_history import LoadAccuracy, LoadHistory
 from .planning import PlanningConfig
+from .price_sources import PriceReader
+
+ISSUE_PRICES_MISSING = "prices_missing"
 
 
-class PriceReader:
-    """Reads the price entity's published prices; logs each new warning once."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GatheredInputs:
+    """The aligned inputs (None if they could not be read) and what is wrong with them."""
 
-    def __init__(self, hass: HomeAssistant, options: Mapping[str, Any]) -> None:
-        """Remember which entity holds the prices."""
+    aligned: AlignedInputs | None
+    issues: tuple[str, ...]
+
+
+class InputsReader:
+    """Everything the planner is fed, read from Home Assistant on each plan."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Set up the readers the entry's options name."""
+        options = entry.options
         self.hass = hass
-        self.entity_id: str = options[CONF_PRICE_ENTITY]
-        self._warned: set[str] = set()
+        self.prices = PriceReader(hass, options)
+        self.pv = PvReader(hass, options, self.prices.log)
+        self.weather = WeatherReader(hass, options, self.prices.log)
+        self.load = LoadHistory(hass, options)
+        self.issue_id = f"{ISSUE_PRICES_MISSING}_{entry.entry_id}"
+        self._title = entry.title
+        self._failed = False
 
-    def read(self, *, is_spot: bool) -> PriceSeries:
-        """Return the prices the entity publishes (today, and tomorrow when known)."""
-        state = self.hass.states.get(self.entity_id)
-        attributes: Mapping[str, Any] = state.attributes if state else {}
-        if "raw_today" in attributes:
-            series = nordpool_hacs(attributes, is_spot=is_spot)
-        elif "prices_today" in attributes or "prices" in attributes:
-            series = entsoe(attributes, is_spot=is_spot)
-        else:
-            series = PriceSeries(
-                points=(),
-                currency=None,
-                is_spot=is_spot,
-                warnings=("no list of prices in raw_today or prices_today",),
+    @property
+    def load_accuracy(self) -> LoadAccuracy | None:
+        """Return how wrong yesterday's load forecast was, when known."""
+        return self.load.accuracy
+
+    async def async_gather(
+        self, config: PlanningConfig, readings: HouseReadings, now: datetime
+    ) -> GatheredInputs:
+        """Return the planner's inputs from the current slot on; never raises."""
+        try:
+            gathered = await self._gather(config, readings, now)
+        except Exception as err:  # noqa: BLE001 - the coordinator must never fail
+            # One traceback per outage, not one per refresh.
+            LOGGER.log(
+                logging.DEBUG if self._failed else logging.ERROR,
+                "EMS could not read its inputs",
+                exc_info=True,
             )
-        for warning in series.warnings:
-            if warning not in self._warned:
-                LOGGER.warning("Price entity %s: %s", self.entity_id, warning)
-        self._warned = set(series.warnings)
-        return series
+            self._failed = True
+            return GatheredInputs(aligned=None, issues=(f"inputs failed: {err}",))
+        self._failed = False
+        return gathered
 
-
-def flat_load(readings: HouseReadings, start: datetime, end: datetime) -> PowerSeries:
-    """Without a load forecast: the measured load holds over the horizon."""
-    load_kw = max(readings.load_kw or 0.0, 0.0)
-    return PowerSeries(
-        points=(PowerPoint(start=start, end=end, kw=load_kw),),
-        span_start=start,
-        span_end=end,
-    )
-
-
-def gather_inputs(
-    prices: PriceReader,
-    config: PlanningConfig,
-    readings: HouseReadings,
-    now: datetime,
-) -> AlignedInputs:
-    """Return the planner's inputs from the current slot on, as far as prices go."""
-    start = slot_start(now, config.slot_minutes)
-    horizon = timedelta(hours=config.horizon_hours)
-    import_prices = prices.read(is_spot=config.prices_are_spot)
-    # Export prices always go through the export factor and fee, retail or spot.
-    export_prices = replace(import_prices, is_spot=True)
-    return align_inputs(
-        start=start,
-        slot_minutes=config.slot_minutes,
-        max_horizon=horizon,
-        import_prices=import_prices,
-        export_prices=export_prices,
-        tariff=config.tariff,
-        pv=held_measured_pv(
-            readings.pv_kw or 0.0,
+    async def _gather(
+        self, config: PlanningConfig, readings: HouseReadings, now: datetime
+    ) -> GatheredInputs:
+        start = slot_start(now, config.slot_minutes)
+        slot = timedelta(minutes=config.slot_minutes)
+        horizon = timedelta(hours=config.horizon_hours)
+        until = start + horizon
+        prices = await self.prices.read(
+            now=now, until=until, is_spot=config.prices_are_spot
+        )
+        temperatures, weather_note = await self.weather.read(now)
+        pv, pv_note = await self.pv.read(
+            measured_kw=readings.pv_kw or 0.0,
             start=start,
-            slot=timedelta(minutes=config.slot_minutes),
-            until=start + horizon,
-        ),
-        load=flat_load(readings, start, start + horizon),
-    )
+            slot=slot,
+            until=until,
+            now=now,
+        )
+        load = await self.load.forecast(
+            start=start,
+            hours=config.horizon_hours + 1,
+            fallback_kw=readings.load_kw,
+            forecast_temperatures=temperatures.by_hour if temperatures else None,
+            now=now,
+        )
+        aligned = align_inputs(
+            start=start,
+            slot_minutes=config.slot_minutes,
+            max_horizon=horizon,
+            import_prices=prices.import_prices,
+            export_prices=prices.export_prices,
+            tariff=config.tariff,
+            pv=pv,
+            load=load.series,
+        )
+        self._update_repair(aligned)
+        notes = (note for note in (pv_note, weather_note) if note)
+        return GatheredInputs(
+            aligned=aligned,
+            issues=(*(issue.detail for issue in aligned.issues), *notes),
+        )
+
+    def _update_repair(self, aligned: AlignedInputs) -> None:
+        """Raise a repair issue while today's prices are missing; clear it after."""
+        if any(issue.kind is IssueKind.NO_PRICES for issue in aligned.issues):
+            # Sources load in any order at startup; only a running house counts.
+            if self.hass.state is CoreState.running:
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    self.issue_id,
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.ERROR,
+                    translation_key=ISSUE_PRICES_MISSING,
+                    translation_placeholders={
+                        "title": self._title,
+                        "source": self._source_name(),
+                    },
+                )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+
+    def _source_name(self) -> str:
+        source = self.prices.source.value
+        return f"{source} ({self.prices.entity_id})"
+
+    def async_clear(self) -> None:
+        """Remove the entry's repair issue (the entry is unloading)."""
+        ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)

@@ -153,6 +153,17 @@ PLAN_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
 )
 
 
+LOAD_FORECAST_ERROR = SensorEntityDescription(
+    key="load_forecast_error",
+    translation_key="load_forecast_error",
+    device_class=SensorDeviceClass.POWER,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfPower.KILO_WATT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    suggested_display_precision=3,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmsConfigEntry,
@@ -164,6 +175,7 @@ async def async_setup_entry(
         EmsSensor(entry=entry, description=description, currency=currency)
         for description in (*SENSORS, *PLAN_SENSORS)
     )
+    async_add_entities([LoadForecastErrorSensor(entry=entry)])
 
 
 class EmsSensor(EmsCoordinatorEntity, SensorEntity):
@@ -203,3 +215,34 @@ class EmsSensor(EmsCoordinatorEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class LoadForecastErrorSensor(EmsCoordinatorEntity, SensorEntity):
+    """Mean absolute error of yesterday's load forecast against the measured load."""
+
+    def __init__(self, *, entry: EmsConfigEntry) -> None:
+        """Create the sensor."""
+        super().__init__(entry=entry, description=LOAD_FORECAST_ERROR)
+
+    @property
+    def available(self) -> bool:
+        """Return False until a day of load history can be checked."""
+        return super().available and self.native_value is not None
+
+    @property
+    def native_value(self) -> float | None:
+        """Return yesterday's mean absolute error in kW."""
+        accuracy = self.coordinator.inputs.load_accuracy
+        return round(accuracy.mae_kw, 4) if accuracy else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return which day was checked and how its forecast was made."""
+        accuracy = self.coordinator.inputs.load_accuracy
+        if accuracy is None:
+            return None
+        return {
+            "day": accuracy.day.isoformat(),
+            "method": accuracy.method.value,
+            "history_hours": accuracy.history_hours,
+        }

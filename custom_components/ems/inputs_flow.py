@@ -1,0 +1,220 @@
+"""Forms of the options flow for prices and forecasts, with their defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import time
+from typing import Any, Literal
+
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    ConfigEntrySelector,
+    ConfigEntrySelectorConfig,
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TimeSelector,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_EXPORT_FACTOR,
+    CONF_EXPORT_FEE,
+    CONF_EXPORT_PRICE_ENTITY,
+    CONF_FEES,
+    CONF_FIXED_EXPORT_PRICE,
+    CONF_FORECAST_SOLAR_ENTRY,
+    CONF_HORIZON_HOURS,
+    CONF_LOAD_HISTORY_WEEKS,
+    CONF_MARKUP,
+    CONF_NORDPOOL_AREA,
+    CONF_NORDPOOL_ENTRY,
+    CONF_OFFPEAK_PRICE,
+    CONF_PEAK_END,
+    CONF_PEAK_PRICE,
+    CONF_PEAK_START,
+    CONF_PEAK_WEEKDAYS_ONLY,
+    CONF_PLANNER_METHOD,
+    CONF_PRICE_ATTRIBUTE,
+    CONF_PRICE_CURRENCY,
+    CONF_PRICE_END_KEY,
+    CONF_PRICE_SOURCE,
+    CONF_PRICE_START_KEY,
+    CONF_PRICE_UNIT,
+    CONF_PRICE_VALUE_KEY,
+    CONF_PRICES_ARE_SPOT,
+    CONF_PV_SOURCE,
+    CONF_SLOT_MINUTES,
+    CONF_SOLCAST_ENTITIES,
+    CONF_SOLCAST_ESTIMATE,
+    CONF_TIBBER_HOME,
+    CONF_VAT_PERCENT,
+    CONF_WEATHER_ENTITY,
+    INPUT_DEFAULTS,
+    PLANNING_DEFAULTS,
+    PriceSource,
+    PvSource,
+)
+from .inputs import SolcastEstimate
+
+
+def _number(
+    low: float, high: float, step: float | Literal["any"], unit: str = ""
+) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=step,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+def _select(key: str, choices: list[str]) -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=choices, translation_key=key, mode=SelectSelectorMode.DROPDOWN
+        )
+    )
+
+
+def _price(low: float = -10.0) -> NumberSelector:
+    return _number(low, 100, "any", "/kWh")
+
+
+PRICES_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PRICE_SOURCE): _select(
+            CONF_PRICE_SOURCE, [source.value for source in PriceSource]
+        ),
+        vol.Optional(CONF_EXPORT_PRICE_ENTITY): EntitySelector(
+            EntitySelectorConfig(domain="sensor")
+        ),
+        vol.Required(CONF_PRICES_ARE_SPOT): BooleanSelector(),
+        vol.Required(CONF_MARKUP): _price(),
+        vol.Required(CONF_VAT_PERCENT): _number(0, 100, 0.1, "%"),
+        vol.Required(CONF_FEES): _price(),
+        vol.Required(CONF_EXPORT_FACTOR): _number(0, 10, 0.01),
+        vol.Required(CONF_EXPORT_FEE): _price(),
+    }
+)
+
+NORDPOOL_CORE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_NORDPOOL_ENTRY): ConfigEntrySelector(
+            ConfigEntrySelectorConfig(integration="nordpool")
+        ),
+        vol.Optional(CONF_NORDPOOL_AREA): TextSelector(),
+        vol.Optional(CONF_PRICE_CURRENCY): TextSelector(),
+    }
+)
+
+TIBBER_SCHEMA = vol.Schema({vol.Optional(CONF_TIBBER_HOME): TextSelector()})
+
+PRICE_ATTRIBUTE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PRICE_ATTRIBUTE): TextSelector(),
+        vol.Required(CONF_PRICE_START_KEY): TextSelector(),
+        vol.Required(CONF_PRICE_VALUE_KEY): TextSelector(),
+        vol.Optional(CONF_PRICE_END_KEY): TextSelector(),
+        vol.Required(CONF_PRICE_UNIT): TextSelector(),
+    }
+)
+
+TWO_RATE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PEAK_PRICE): _price(),
+        vol.Required(CONF_OFFPEAK_PRICE): _price(),
+        vol.Required(CONF_PEAK_START): TimeSelector(),
+        vol.Required(CONF_PEAK_END): TimeSelector(),
+        vol.Required(CONF_PEAK_WEEKDAYS_ONLY): BooleanSelector(),
+        vol.Required(CONF_FIXED_EXPORT_PRICE): _price(),
+    }
+)
+
+FORECASTS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PV_SOURCE): _select(
+            CONF_PV_SOURCE, [source.value for source in PvSource]
+        ),
+        vol.Optional(CONF_SOLCAST_ENTITIES): EntitySelector(
+            EntitySelectorConfig(domain="sensor", multiple=True)
+        ),
+        vol.Required(CONF_SOLCAST_ESTIMATE): _select(
+            CONF_SOLCAST_ESTIMATE, [estimate.value for estimate in SolcastEstimate]
+        ),
+        vol.Optional(CONF_FORECAST_SOLAR_ENTRY): ConfigEntrySelector(
+            ConfigEntrySelectorConfig(integration="forecast_solar")
+        ),
+        vol.Optional(CONF_WEATHER_ENTITY): EntitySelector(
+            EntitySelectorConfig(domain="weather")
+        ),
+        vol.Required(CONF_LOAD_HISTORY_WEEKS): _number(1, 12, 1, "weeks"),
+        vol.Required(CONF_SLOT_MINUTES): _select(CONF_SLOT_MINUTES, ["15", "30", "60"]),
+        vol.Required(CONF_HORIZON_HOURS): _number(1, 96, 1, "h"),
+        vol.Required(CONF_PLANNER_METHOD): _select(CONF_PLANNER_METHOD, ["milp", "dp"]),
+    }
+)
+
+SOURCE_STEPS: dict[PriceSource, tuple[str, vol.Schema]] = {
+    PriceSource.NORDPOOL_CORE: ("nordpool_core", NORDPOOL_CORE_SCHEMA),
+    PriceSource.TIBBER: ("tibber", TIBBER_SCHEMA),
+    PriceSource.ATTRIBUTE_LIST: ("price_attribute", PRICE_ATTRIBUTE_SCHEMA),
+    PriceSource.TWO_RATE: ("two_rate", TWO_RATE_SCHEMA),
+}
+
+
+def suggested(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the options with defaults filled in, shaped for the forms."""
+    values = {**PLANNING_DEFAULTS, **INPUT_DEFAULTS, **options}
+    values[CONF_SLOT_MINUTES] = str(values[CONF_SLOT_MINUTES])
+    return values
+
+
+def merge_step(
+    options: dict[str, Any], schema: vol.Schema, user_input: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the options with a step's answers; optional fields left empty go."""
+    merged = {**options, **user_input}
+    for marker in schema.schema:
+        if isinstance(marker, vol.Optional) and marker.schema not in user_input:
+            merged.pop(marker.schema, None)
+    if CONF_SLOT_MINUTES in user_input:
+        merged[CONF_SLOT_MINUTES] = int(user_input[CONF_SLOT_MINUTES])
+    if CONF_HORIZON_HOURS in user_input:
+        merged[CONF_HORIZON_HOURS] = int(user_input[CONF_HORIZON_HOURS])
+    if CONF_LOAD_HISTORY_WEEKS in user_input:
+        merged[CONF_LOAD_HISTORY_WEEKS] = int(user_input[CONF_LOAD_HISTORY_WEEKS])
+    return merged
+
+
+def forecasts_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return the form errors of the forecasts step."""
+    source = PvSource(user_input[CONF_PV_SOURCE])
+    if source is PvSource.SOLCAST and not user_input.get(CONF_SOLCAST_ENTITIES):
+        return {CONF_SOLCAST_ENTITIES: "solcast_entities_required"}
+    if source is PvSource.FORECAST_SOLAR and not user_input.get(
+        CONF_FORECAST_SOLAR_ENTRY
+    ):
+        return {CONF_FORECAST_SOLAR_ENTRY: "forecast_solar_entry_required"}
+    return {}
+
+
+def two_rate_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return the form errors of the two-rate tariff step."""
+    for key in (CONF_PEAK_START, CONF_PEAK_END):
+        try:
+            moment = time.fromisoformat(str(user_input[key]))
+        except ValueError:
+            return {key: "not_on_quarter_hour"}
+        if moment.minute % 15 or moment.second:
+            return {key: "not_on_quarter_hour"}
+    return {}

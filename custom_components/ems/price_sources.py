@@ -1,0 +1,263 @@
+"""Prices from Home Assistant, per the entry's options: entity attributes or services."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_EXPORT_PRICE_ENTITY,
+    CONF_FIXED_EXPORT_PRICE,
+    CONF_NORDPOOL_AREA,
+    CONF_NORDPOOL_ENTRY,
+    CONF_OFFPEAK_PRICE,
+    CONF_PEAK_END,
+    CONF_PEAK_PRICE,
+    CONF_PEAK_START,
+    CONF_PEAK_WEEKDAYS_ONLY,
+    CONF_PRICE_ATTRIBUTE,
+    CONF_PRICE_CURRENCY,
+    CONF_PRICE_END_KEY,
+    CONF_PRICE_ENTITY,
+    CONF_PRICE_SOURCE,
+    CONF_PRICE_START_KEY,
+    CONF_PRICE_UNIT,
+    CONF_PRICE_VALUE_KEY,
+    CONF_TIBBER_HOME,
+    INPUT_DEFAULTS,
+    PriceSource,
+)
+from .inputs import (
+    InputsError,
+    PricePoint,
+    PriceSeries,
+    TwoRateTariff,
+    attribute_list,
+    entsoe,
+    merge_prices,
+    nordpool_core,
+    nordpool_hacs,
+    scale_from_unit,
+    tibber,
+    two_rate_prices,
+)
+from .source_log import SourceLog
+
+SERVICE_RETRY = timedelta(minutes=15)
+"""How long a day a price service did not (fully) answer waits before asking again."""
+
+_NO_PRICES = PriceSeries(points=(), currency=None, is_spot=False)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Prices:
+    """Import and export prices as the sources publish them."""
+
+    import_prices: PriceSeries
+    export_prices: PriceSeries
+
+
+def option(options: Mapping[str, Any], key: str) -> Any:
+    """Return an input option, with its default for entries made before it."""
+    return options.get(key, INPUT_DEFAULTS.get(key))
+
+
+class _DailyCache:
+    """Prices a service returns per local day; a complete day is never asked again."""
+
+    def __init__(self, fetch: Callable[[date], Awaitable[PriceSeries]]) -> None:
+        self._fetch = fetch
+        self._days: dict[date, tuple[PriceSeries, datetime]] = {}
+
+    async def read(self, days: list[date], now: datetime) -> PriceSeries:
+        for day in days:
+            cached = self._days.get(day)
+            if cached is not None and (
+                _covers_day(cached[0], day) or now - cached[1] < SERVICE_RETRY
+            ):
+                continue
+            self._days[day] = (await self._fetch(day), now)
+        self._days = {day: self._days[day] for day in days}
+        return merge_prices(*(self._days[day][0] for day in days))
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    zone = dt_util.get_default_time_zone()
+    begin = datetime.combine(day, time(), zone)
+    return begin, datetime.combine(day + timedelta(days=1), time(), zone)
+
+
+def _covers_day(series: PriceSeries, day: date) -> bool:
+    begin, end = _day_bounds(day)
+    return bool(series.points) and (
+        series.points[0].start <= begin and series.points[-1].end >= end
+    )
+
+
+class PriceReader:
+    """Reads import and export prices from the source the options name."""
+
+    def __init__(self, hass: HomeAssistant, options: Mapping[str, Any]) -> None:
+        """Remember where the prices come from."""
+        self.hass = hass
+        self.options = options
+        self.entity_id: str = options[CONF_PRICE_ENTITY]
+        self.source = PriceSource(option(options, CONF_PRICE_SOURCE))
+        self.log = SourceLog()
+        self._nordpool = _DailyCache(self._fetch_nordpool)
+        self._tibber = _DailyCache(self._fetch_tibber)
+
+    async def read(self, *, now: datetime, until: datetime, is_spot: bool) -> Prices:
+        """Return today's and tomorrow's prices (the tariff's up to `until`)."""
+        source = self.source
+        if source is PriceSource.TWO_RATE:
+            return self._two_rate(now, until)
+        today = dt_util.as_local(now).date()
+        days = [today, today + timedelta(days=1)]
+        if source is PriceSource.NORDPOOL_CORE:
+            imports = await self._nordpool.read(days, now)
+            self.log.report("nordpool.get_prices_for_date", imports.warnings)
+        elif source is PriceSource.TIBBER:
+            imports = await self._tibber.read(days, now)
+            self.log.report("tibber.get_prices", imports.warnings)
+        else:
+            imports = self._from_entity(self.entity_id, is_spot=is_spot)
+        export_entity = self.options.get(CONF_EXPORT_PRICE_ENTITY)
+        exports = (
+            self._from_entity(export_entity, is_spot=True) if export_entity else imports
+        )
+        # Export prices always go through the export factor and fee.
+        return Prices(
+            import_prices=imports, export_prices=replace(exports, is_spot=True)
+        )
+
+    def _from_entity(self, entity_id: str, *, is_spot: bool) -> PriceSeries:
+        """Read a price entity's list attribute with the adapter the options pick."""
+        state = self.hass.states.get(entity_id)
+        if state is None:
+            self.log.report(entity_id, ["entity not found"])
+            return replace(_NO_PRICES, is_spot=is_spot)
+        attributes = state.attributes
+        unit = attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        unit = unit if isinstance(unit, str) and scale_from_unit(unit) else "EUR/kWh"
+        source = self.source
+        if source is PriceSource.AUTO:
+            if "raw_today" in attributes:
+                source = PriceSource.NORDPOOL_HACS
+            elif "prices_today" in attributes or "prices" in attributes:
+                source = PriceSource.ENTSOE
+        if source is PriceSource.ATTRIBUTE_LIST:
+            series = attribute_list(
+                attributes,
+                attribute=option(self.options, CONF_PRICE_ATTRIBUTE),
+                start_key=option(self.options, CONF_PRICE_START_KEY),
+                price_key=option(self.options, CONF_PRICE_VALUE_KEY),
+                end_key=option(self.options, CONF_PRICE_END_KEY) or None,
+                unit=option(self.options, CONF_PRICE_UNIT),
+                is_spot=is_spot,
+            )
+        elif source is PriceSource.NORDPOOL_HACS:
+            series = nordpool_hacs(attributes, is_spot=is_spot)
+        elif source is PriceSource.ENTSOE:
+            series = entsoe(attributes, unit=unit, is_spot=is_spot)
+        else:
+            series = replace(
+                _NO_PRICES,
+                is_spot=is_spot,
+                warnings=("no list of prices in raw_today, prices_today or prices",),
+            )
+        self.log.report(entity_id, series.warnings)
+        return series
+
+    async def _call(self, domain: str, service: str, data: dict[str, Any]) -> Any:
+        return await self.hass.services.async_call(
+            domain, service, data, blocking=True, return_response=True
+        )
+
+    async def _fetch_nordpool(self, day: date) -> PriceSeries:
+        """Ask core Nord Pool for one day's prices (tomorrow's exist after ~13:00 CET)."""
+        area = str(option(self.options, CONF_NORDPOOL_AREA) or "")
+        currency = str(option(self.options, CONF_PRICE_CURRENCY) or "") or None
+        data: dict[str, Any] = {
+            "config_entry": self.options.get(CONF_NORDPOOL_ENTRY, ""),
+            "date": day.isoformat(),
+        }
+        if area:
+            data["areas"] = [area]
+        if currency:
+            data["currency"] = currency
+        try:
+            response = await self._call("nordpool", "get_prices_for_date", data)
+        except HomeAssistantError as err:
+            return self._unanswered(day, f"{day}: {err}")
+        if not isinstance(response, Mapping):
+            return self._unanswered(day, f"{day}: no response")
+        if not area and len(response) == 1:
+            area = next(iter(response))
+        return nordpool_core(response, area=area, currency=currency)
+
+    async def _fetch_tibber(self, day: date) -> PriceSeries:
+        """Ask Tibber for one day's prices (total per kWh, as billed)."""
+        begin, end = _day_bounds(day)
+        try:
+            response = await self._call(
+                "tibber",
+                "get_prices",
+                {"start": begin.isoformat(), "end": end.isoformat()},
+            )
+        except HomeAssistantError as err:
+            return self._unanswered(day, f"{day}: {err}")
+        if not isinstance(response, Mapping):
+            return self._unanswered(day, f"{day}: no response")
+        home = str(option(self.options, CONF_TIBBER_HOME) or "") or None
+        series = tibber(response, home=home)
+        # Tomorrow's list is empty until Tibber publishes it: that is no error.
+        if not series.points and day > dt_util.now().date():
+            return replace(series, warnings=())
+        return series
+
+    def _unanswered(self, day: date, reason: str) -> PriceSeries:
+        """Tomorrow unanswered is normal before publication; today is worth a warning."""
+        if day > dt_util.now().date():
+            return _NO_PRICES
+        return replace(_NO_PRICES, warnings=(reason,))
+
+    def _two_rate(self, now: datetime, until: datetime) -> Prices:
+        """Return the fixed tariff over the horizon; export earns the fixed price."""
+        try:
+            tariff = TwoRateTariff(
+                peak_price=float(option(self.options, CONF_PEAK_PRICE)),
+                offpeak_price=float(option(self.options, CONF_OFFPEAK_PRICE)),
+                peak_windows=(
+                    (
+                        time.fromisoformat(option(self.options, CONF_PEAK_START)),
+                        time.fromisoformat(option(self.options, CONF_PEAK_END)),
+                    ),
+                ),
+                time_zone=self.hass.config.time_zone,
+                peak_weekdays=frozenset(
+                    range(5 if option(self.options, CONF_PEAK_WEEKDAYS_ONLY) else 7)
+                ),
+            )
+        except (InputsError, ValueError) as err:
+            self.log.report("two-rate tariff", [str(err)])
+            return Prices(import_prices=_NO_PRICES, export_prices=_NO_PRICES)
+        self.log.report("two-rate tariff", [])
+        imports = two_rate_prices(tariff, now, until)
+        fixed = float(option(self.options, CONF_FIXED_EXPORT_PRICE))
+        exports = PriceSeries(
+            points=tuple(
+                PricePoint(start=point.start, end=point.end, price=fixed)
+                for point in imports.points
+            ),
+            currency=None,
+            is_spot=False,
+        )
+        return Prices(import_prices=imports, export_prices=exports)

@@ -1,0 +1,27 @@
+"""One log line per input source when its data turns bad, not one per refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .const import LOGGER
+from .inputs import describe_warnings
+
+
+class SourceLog:
+    """Logs each source's warnings once, and again only when they change."""
+
+    def __init__(self) -> None:
+        """Start with nothing logged."""
+        self._logged: dict[str, str] = {}
+
+    def report(self, source: str, warnings: Sequence[str]) -> None:
+        """Log the source's warnings if they differ from what was logged last."""
+        line = describe_warnings(source, warnings)
+        if line is None:
+            if self._logged.pop(source, None) is not None:
+                LOGGER.info("%s reads cleanly again", source)
+            return
+        if self._logged.get(source) != line:
+            LOGGER.warning("EMS input %s", line)
+            self._logged[source] = line
