@@ -21,22 +21,18 @@ import json
 import logging
 import pathlib
 import sys
+import tempfile
 import time
 from typing import Any
 
-import emhass  # type: ignore[import-not-found]
-from emhass.optimization import Optimization  # type: ignore[import-not-found]
-from emhass.utils import (  # type: ignore[import-not-found]
-    build_config,
-    build_params,
-    build_secrets,
-    get_yaml_parse,
-)
-import pandas as pd  # type: ignore[import-not-found]
+import emhass
+from emhass.optimization import Optimization
+from emhass.utils import build_config, build_params, build_secrets, get_yaml_parse
+import pandas as pd  # type: ignore[import-untyped]
 
 ROOT = pathlib.Path(emhass.__file__).parent
 CONF = {
-    "data_path": pathlib.Path("/tmp/emhass-bench"),
+    "data_path": pathlib.Path(tempfile.gettempdir()) / "emhass-bench",
     "root_path": ROOT,
     "defaults_path": ROOT / "data" / "config_defaults.json",
     "associations_path": ROOT / "data" / "associations.csv",
@@ -101,7 +97,8 @@ def _configure(params: dict[str, Any], problem: dict[str, Any]) -> tuple[Any, ..
         battery_maximum_state_of_charge=battery["max_soc_percent"] / 100.0,
         battery_target_state_of_charge=battery["soc_percent"] / 100.0,
     )
-    return get_yaml_parse(json.dumps(params), LOGGER)
+    parsed: tuple[Any, ...] = get_yaml_parse(json.dumps(params), LOGGER)
+    return parsed
 
 
 def solve(params: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:

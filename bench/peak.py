@@ -23,11 +23,10 @@ def _status_kib(field: str) -> int:
 def main() -> None:
     """Plan the problem on stdin with the method in argv[1]; print the peak in MiB."""
     problem = problem_from_json(json.load(sys.stdin))
-    method = "dp" if sys.argv[1] == "dp" else "milp"
     plan(problem, "dp")  # load numpy paths, so that only planning is counted below
     Path("/proc/self/clear_refs").write_text("5", encoding="utf-8")  # reset VmHWM
     baseline = _status_kib("VmRSS")
-    plan(problem, method)
+    plan(problem, "dp" if sys.argv[1] == "dp" else "milp")
     print(f"{(_status_kib('VmHWM') - baseline) / 1024:.1f}")
 
 

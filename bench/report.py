@@ -60,23 +60,29 @@ def render(
     lines = [
         "# Planner benchmark",
         "",
-        f"Machine: {machine}. Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-        f"{' (--quick)' if quick else ''}, {elapsed:.0f} s in all. The CPU is shared "
-        "with other engineers' work: times are medians (each problem of up to 400 slots "
-        "planned 3 times, its median kept) and vary between runs.",
+        (
+            f"Machine: {machine}. Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+            f"{' (--quick)' if quick else ''}, {elapsed:.0f} s in all. The CPU is shared "
+            "with other engineers' work: times are medians (each problem of up to 400 slots "
+            "planned 3 times, its median kept) and vary between runs."
+        ),
         "",
-        "Problems: real day-ahead prices (DE-LU, DK1, SE3, AU-NSW1 hourly; SE3 15-min) "
-        "turned retail with the planner's price formula, paired with real household PV "
-        "and load (FR, DE-KN, AU), at 15/30/60-minute slots, 24 h / 48 h / 7 d, with "
-        "5/10/20 kWh batteries (2.5/5/10 kW), fuse 11 kW, export limit 7 kW. See "
-        "`bench/data.py`.",
+        (
+            "Problems: real day-ahead prices (DE-LU, DK1, SE3, AU-NSW1 hourly; SE3 15-min) "
+            "turned retail with the planner's price formula, paired with real household PV "
+            "and load (FR, DE-KN, AU), at 15/30/60-minute slots, 24 h / 48 h / 7 d, with "
+            "5/10/20 kWh batteries (2.5/5/10 kW), fuse 11 kW, export limit 7 kW. See "
+            "`bench/data.py`."
+        ),
         "",
-        "Capture = (idle cost − plan cost) / (idle cost − best cost), every cost "
-        "recomputed from `battery_kw` alone by the independent evaluator "
-        "(`planner/evaluate.py`); best = the exact MILP. Violations = limits broken, "
-        "counted over all problems of the row. Times are wall-clock per plan: for ours "
-        "`plan()` end to end (model, solve, reasons); for EMHASS its Optimization "
-        "object plus `perform_naive_mpc_optim`, timed inside its own process.",
+        (
+            "Capture = (idle cost − plan cost) / (idle cost − best cost), every cost "
+            "recomputed from `battery_kw` alone by the independent evaluator "
+            "(`planner/evaluate.py`); best = the exact MILP. Violations = limits broken, "
+            "counted over all problems of the row. Times are wall-clock per plan: for ours "
+            "`plan()` end to end (model, solve, reasons); for EMHASS its Optimization "
+            "object plus `perform_naive_mpc_optim`, timed inside its own process."
+        ),
         "",
         f"| slot | horizon | problems | {header} | EMHASS / milp time |",
         "|" + "---|" * (4 + 3 * len(METHODS)),
@@ -91,18 +97,26 @@ def render(
         "",
         f"Overall EMHASS / milp time ratio (median over problems): {_speedup(every)}.",
         "",
-        f"Peak memory planning the largest 15-minute problem ({peaks['slots']} slots), "
-        f"resident set added by planning: milp {peaks['milp']} MiB, dp {peaks['dp']} MiB.",
+        (
+            f"Peak memory planning the largest 15-minute problem ({peaks['slots']} slots), "
+            f"resident set added by planning: milp {peaks['milp']} MiB, dp {peaks['dp']} MiB."
+        ),
         "",
         "## EMHASS mapping (0.18.7, `bench/emhass_runner.py`)",
         "",
-        "- costfun `profit`, one battery, no deferrable loads, PV curtailment on, "
-        "battery export allowed, grid limits as W; cycle cost as "
-        "`weight_battery_discharge`.",
-        "- EMHASS has no terminal value of stored energy; it is given the final SoC of "
-        "the exact MILP plan instead (an oracle in its favour).",
+        (
+            "- costfun `profit`, one battery, no deferrable loads, PV curtailment on, "
+            "battery export allowed, grid limits as W; cycle cost as "
+            "`weight_battery_discharge`."
+        ),
+        (
+            "- EMHASS has no terminal value of stored energy; it is given the final SoC of "
+            "the exact MILP plan instead (an oracle in its favour)."
+        ),
         "- EMHASS's own MIP gap default (1 %) is kept, as users run it.",
-        "- EMHASS runs in `.venv-emhass` (Python 3.12); its first solve is a warm-up "
-        "and is not counted.",
+        (
+            "- EMHASS runs in `.venv-emhass` (Python 3.12); its first solve is a warm-up "
+            "and is not counted."
+        ),
     ]
     return "\n".join(lines) + "\n"

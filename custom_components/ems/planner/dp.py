@@ -98,9 +98,10 @@ def _landing_values(value: FloatArray, offset: float, step: float) -> FloatArray
     Where one neighbour is not allowed (inf) the other's value is used; the caller
     checks that the landing energy itself is within the bounds.
     """
+    count = value.size
     whole = math.floor(offset / step)
     weight = offset / step - whole
-    count = value.size
+    whole = min(max(whole, -count - 1), count + 1)  # beyond the grid all is inf
     padded = np.full(count + 2 * (abs(whole) + 1), np.inf)
     base = abs(whole) + 1
     padded[base : base + count] = value
@@ -124,9 +125,16 @@ def _backward(problem: Problem, limits: SlotLimits, soc_step_percent: float) -> 
     count = max(1, math.ceil((highest - lowest) / step_target - _TOLERANCE))
     step = (highest - lowest) / count if highest > lowest else 1.0
     levels = lowest + step * np.arange(count + 1)
-    up = int(limits.max_charge_kw * limits.charge_efficiency * hours / step + 1e-6)
-    down = int(
-        limits.max_discharge_kw * hours / limits.discharge_efficiency / step + 1e-6
+    # Whole steps per slot at full power; never more than the grid spans.
+    up = min(
+        int(limits.max_charge_kw * limits.charge_efficiency * hours / step + 1e-6),
+        count,
+    )
+    down = min(
+        int(
+            limits.max_discharge_kw * hours / limits.discharge_efficiency / step + 1e-6
+        ),
+        count,
     )
     moves = np.arange(-down, up + 1)
 

@@ -40,13 +40,23 @@ class MilpResult:
     binaries: int
 
 
-def _big_m(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, FloatArray]:
-    """Finite caps for import and export, for slots that need an import/export binary."""
-    load = np.asarray(problem.load_kw)
-    pv = np.asarray(problem.pv_kw)
-    imp = np.minimum(limits.max_import_kw, load + limits.max_charge_kw)
-    exp = np.minimum(limits.max_export_kw, pv + limits.max_discharge_kw)
+def _big_m(limits: SlotLimits) -> tuple[FloatArray, FloatArray]:
+    """Finite bounds on import and export, for slots that need an import/export binary."""
+    imp = np.minimum(limits.max_import_kw, limits.load_kw + limits.max_charge_kw)
+    exp = limits.pv_kw + limits.max_discharge_kw
     return imp, exp
+
+
+def _exclusive_grid_slots(limits: SlotLimits) -> list[int]:
+    """Slots where importing and exporting at once would pay: they get a binary upfront.
+
+    Export above the import price, or a negative import price (curtailing PV to import
+    more is not in the model: curtailment only ever reduces export).
+    """
+    exclusive = (limits.export_price > limits.import_price) | (
+        limits.import_price < 0.0
+    )
+    return [int(slot) for slot in np.flatnonzero(exclusive)]
 
 
 def _columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
@@ -54,8 +64,9 @@ def _columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
     size = problem.horizon
     hours = limits.hours
     cost = np.zeros((6, size))
-    cost[_IMPORT] = hours * np.asarray(problem.import_price)
-    cost[_EXPORT] = -hours * np.asarray(problem.export_price)
+    cost[_IMPORT] = hours * limits.import_price
+    cost[_EXPORT] = -hours * limits.export_price
+    cost[_CURTAIL] = hours * limits.export_price  # curtailed export earns nothing
     cost[_DISCHARGE] = hours * problem.battery.cycle_cost_per_kwh
     cost[_STORED, -1] = -problem.terminal_value_per_kwh
     lower = np.zeros((6, size))
@@ -65,66 +76,88 @@ def _columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
     upper[_CHARGE, 0] = float(limits.charge_cap_kw(limits.initial_kwh))
     upper[_DISCHARGE] = limits.max_discharge_kw
     upper[_IMPORT] = limits.max_import_kw
-    upper[_EXPORT] = limits.max_export_kw
-    upper[_CURTAIL] = problem.pv_kw
+    upper[_EXPORT] = limits.pv_kw + limits.max_discharge_kw
+    upper[_CURTAIL] = limits.pv_kw
     upper[_STORED] = limits.ceiling_kwh
     return cost.ravel(), lower.ravel(), np.minimum(upper.ravel(), _HIGHS_INF)
 
 
 def _rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
-    """Return balance, energy and taper rows in row-wise sparse form."""
+    """Return the model's rows in row-wise sparse form.
+
+    Balance: import - export - charge + discharge = load - pv (export before
+    curtailment). Curtailment: curtail <= export, export - curtail <= export limit.
+    Energy: e[t] - e[t-1] - eta_c h c[t] + h / eta_d d[t] = 0 (e[-1] is the initial).
+    Taper: c[t] + slope e[t-1] <= max_charge + slope knee.
+    """
     size = problem.horizon
-    slots = np.arange(size)
     hours = limits.hours
+    slots = np.arange(size)
 
     def col(block: int) -> Any:
         return block * size + slots
 
-    # Balance: import - export - curtail - charge + discharge = load - pv.
-    balance_idx = np.stack(
-        [col(_IMPORT), col(_EXPORT), col(_CURTAIL), col(_CHARGE), col(_DISCHARGE)], 1
+    index: list[Any] = []
+    value: list[Any] = []
+    lengths: list[Any] = []
+    lower: list[Any] = []
+    upper: list[Any] = []
+
+    def add(columns: list[Any], coefficients: list[float], low: Any, high: Any) -> None:
+        index.append(np.stack(columns, 1).ravel())
+        value.append(np.tile(coefficients, len(columns[0])))
+        lengths.append(np.full(len(columns[0]), len(columns)))
+        lower.append(np.broadcast_to(low, len(columns[0])))
+        upper.append(np.broadcast_to(high, len(columns[0])))
+
+    net = limits.load_kw - limits.pv_kw
+    add(
+        [col(_IMPORT), col(_EXPORT), col(_CHARGE), col(_DISCHARGE)],
+        [1, -1, -1, 1],
+        net,
+        net,
     )
-    balance_val = np.tile([1.0, -1.0, -1.0, -1.0, 1.0], (size, 1))
-    net = np.asarray(problem.load_kw) - np.asarray(problem.pv_kw)
-    # Energy: e[t] - e[t-1] - eta_c h c[t] + h / eta_d d[t] = 0 (e[-1] is the initial).
-    previous = col(_STORED) - 1  # slot 0 has no previous column: its entry is dropped
-    energy_idx = np.stack([col(_STORED), previous, col(_CHARGE), col(_DISCHARGE)], 1)
-    energy_val = np.tile(
-        [
-            1.0,
-            -1.0,
-            -limits.charge_efficiency * hours,
-            hours / limits.discharge_efficiency,
-        ],
-        (size, 1),
+    add([col(_CURTAIL), col(_EXPORT)], [1, -1], -_HIGHS_INF, 0.0)
+    add(
+        [col(_EXPORT), col(_CURTAIL)],
+        [1, -1],
+        -_HIGHS_INF,
+        np.minimum(limits.max_export_kw, _HIGHS_INF),
     )
-    energy_rhs = np.zeros(size)
-    energy_rhs[0] = limits.initial_kwh
-    index: list[Any] = [balance_idx.ravel(), np.delete(energy_idx.ravel(), 1)]
-    value: list[Any] = [balance_val.ravel(), np.delete(energy_val.ravel(), 1)]
-    starts: list[Any] = [
-        np.arange(size) * 5,
-        5 * size + np.maximum(np.arange(size) * 4 - 1, 0),
-    ]
-    lower: list[Any] = [net, energy_rhs]
-    upper: list[Any] = [net, energy_rhs]
-    nonzeros = 9 * size - 1
-    if limits.taper_slope_kw_per_kwh > 0.0 and size > 1:
-        # Taper: c[t] + slope e[t-1] <= max_charge + slope knee, for t >= 1.
-        slope = limits.taper_slope_kw_per_kwh
-        index.append(np.stack([col(_CHARGE)[1:], col(_STORED)[:-1]], 1).ravel())
-        value.append(np.tile([1.0, slope], size - 1))
-        starts.append(nonzeros + np.arange(size - 1) * 2)
-        lower.append(np.full(size - 1, -_HIGHS_INF))
-        upper.append(
-            np.full(size - 1, limits.max_charge_kw + slope * limits.taper_knee_kwh)
+    energy = [-limits.charge_efficiency * hours, hours / limits.discharge_efficiency]
+    add(
+        [col(_STORED)[:1], col(_CHARGE)[:1], col(_DISCHARGE)[:1]],
+        [1.0, *energy],
+        limits.initial_kwh,
+        limits.initial_kwh,
+    )
+    if size > 1:
+        add(
+            [
+                col(_STORED)[1:],
+                col(_STORED)[:-1],
+                col(_CHARGE)[1:],
+                col(_DISCHARGE)[1:],
+            ],
+            [1.0, -1.0, *energy],
+            0.0,
+            0.0,
         )
+    if limits.taper_slope_kw_per_kwh > 0.0 and size > 1:
+        slope = limits.taper_slope_kw_per_kwh
+        add(
+            [col(_CHARGE)[1:], col(_STORED)[:-1]],
+            [1.0, slope],
+            -_HIGHS_INF,
+            limits.max_charge_kw + slope * limits.taper_knee_kwh,
+        )
+    counts = np.concatenate(lengths)
     return (
-        np.concatenate(lower),
-        np.concatenate(upper),
-        np.concatenate(starts).astype(np.int32),
+        np.concatenate(lower).astype(float),
+        np.concatenate(upper).astype(float),
+        np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32),
         np.concatenate(index).astype(np.int32),
-        np.concatenate(value),
+        np.concatenate(value).astype(float),
     )
 
 
@@ -193,13 +226,10 @@ def solve_highs(
         np.zeros(6 * size, dtype=np.int32),
     )
     columns = 6 * size
-    imp_cap, exp_cap = _big_m(problem, limits)
-    reversed_prices = np.flatnonzero(
-        np.asarray(problem.export_price) > np.asarray(problem.import_price)
-    )
+    imp_cap, exp_cap = _big_m(limits)
     pending: list[tuple[int, int, float, float]] = [
-        (_IMPORT * size + int(t), _EXPORT * size + int(t), imp_cap[t], exp_cap[t])
-        for t in reversed_prices
+        (_IMPORT * size + t, _EXPORT * size + t, imp_cap[t], exp_cap[t])
+        for t in _exclusive_grid_slots(limits)
     ]
     deadline = time.perf_counter() + time_limit
     binaries = 0
@@ -239,58 +269,50 @@ def solve_highs(
 
 
 def solve_cbc(problem: Problem, limits: SlotLimits, *, time_limit: float) -> MilpResult:
-    """Solve the full MILP (a binary per slot) with CBC through PuLP."""
+    """Solve the same model with CBC through PuLP, with a binary in every slot upfront."""
     import pulp  # noqa: PLC0415
 
     size = problem.horizon
-    hours = limits.hours
     cost, col_lower, col_upper = _columns(problem, limits)
     model = pulp.LpProblem("ems", pulp.LpMinimize)
-    names = ("charge", "discharge", "import", "export", "curtail", "stored")
     columns = [
         model.add_variable(
-            f"{names[block]}_{t}",
-            lowBound=float(col_lower[block * size + t]),
-            upBound=None
-            if col_upper[block * size + t] >= _HIGHS_INF
-            else float(col_upper[block * size + t]),
+            f"x{number}",
+            lowBound=float(low),
+            upBound=None if high >= _HIGHS_INF else float(high),
         )
-        for block in range(6)
-        for t in range(size)
+        for number, (low, high) in enumerate(zip(col_lower, col_upper, strict=True))
     ]
-    charge, discharge, imp, exp, curtail, stored = (
-        columns[block * size : (block + 1) * size] for block in range(6)
-    )
     model += pulp.lpSum(
         float(weight) * column
         for weight, column in zip(cost, columns, strict=True)
         if weight
     )
-    imp_cap, exp_cap = _big_m(problem, limits)
+    row_lower, row_upper, starts, index, value = _rows(problem, limits)
+    ends = [*starts[1:].tolist(), len(index)]
+    for low, high, start, end in zip(row_lower, row_upper, starts, ends, strict=True):
+        expression = pulp.lpSum(
+            float(value[k]) * columns[int(index[k])] for k in range(start, end)
+        )
+        if low == high:
+            model += expression == float(low)
+        else:
+            if low > -_HIGHS_INF:
+                model += expression >= float(low)
+            if high < _HIGHS_INF:
+                model += expression <= float(high)
+    imp_cap, exp_cap = _big_m(limits)
+    exclusive = set(_exclusive_grid_slots(limits))
     for t in range(size):
-        model += (
-            imp[t] - exp[t] - curtail[t] - charge[t] + discharge[t]
-            == problem.load_kw[t] - problem.pv_kw[t]
-        )
-        before = stored[t - 1] if t else limits.initial_kwh
-        model += (
-            stored[t]
-            == before
-            + limits.charge_efficiency * hours * charge[t]
-            - hours / limits.discharge_efficiency * discharge[t]
-        )
-        if t and limits.taper_slope_kw_per_kwh > 0.0:
-            slope = limits.taper_slope_kw_per_kwh
-            model += charge[t] + slope * stored[t - 1] <= (
-                limits.max_charge_kw + slope * limits.taper_knee_kwh
-            )
         charging = model.add_variable(f"charging_{t}", cat="Binary")
-        model += charge[t] <= limits.max_charge_kw * charging
-        model += discharge[t] <= limits.max_discharge_kw * (1 - charging)
-        if problem.export_price[t] > problem.import_price[t]:
+        model += columns[_CHARGE * size + t] <= limits.max_charge_kw * charging
+        model += columns[_DISCHARGE * size + t] <= limits.max_discharge_kw * (
+            1 - charging
+        )
+        if t in exclusive:
             importing = model.add_variable(f"importing_{t}", cat="Binary")
-            model += imp[t] <= float(imp_cap[t]) * importing
-            model += exp[t] <= float(exp_cap[t]) * (1 - importing)
+            model += columns[_IMPORT * size + t] <= float(imp_cap[t]) * importing
+            model += columns[_EXPORT * size + t] <= float(exp_cap[t]) * (1 - importing)
     solver = pulp.COIN_CMD(  # type: ignore[no-untyped-call]
         msg=False, timeLimit=max(1, math.ceil(time_limit)), gapRel=0.0, gapAbs=1e-9
     )
@@ -301,10 +323,8 @@ def solve_cbc(problem: Problem, limits: SlotLimits, *, time_limit: float) -> Mil
     proven = (pulp.LpSolveStatus.Optimal, pulp.LpSolveStatus.GapLimit)
     if stats.status not in proven or not stats.has_solution:
         raise SolverFailed(f"CBC status {stats.status_str.lower()}")
-    battery = np.array(
-        [
-            (c.value() or 0.0) - (d.value() or 0.0)
-            for c, d in zip(charge, discharge, strict=True)
-        ]
+    values = np.array([column.value() or 0.0 for column in columns])
+    blocks = values.reshape(6, size)
+    return MilpResult(
+        battery_kw=blocks[_CHARGE] - blocks[_DISCHARGE], solver="cbc", binaries=size
     )
-    return MilpResult(battery_kw=battery, solver="cbc", binaries=size)
