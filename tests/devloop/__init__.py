@@ -1,0 +1,1 @@
+"""Tests of the development loop: the simulated house in config/."""
