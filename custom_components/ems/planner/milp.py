@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 _CHARGE, _DISCHARGE, _IMPORT, _EXPORT, _CURTAIL, _STORED = range(6)
 _SIMULTANEOUS_KW = 1e-6
 _HIGHS_INF = 1e30
+_SLACK_KW = 1e-6  # keeps near-degenerate export limits clear of solver tolerances
 
 
 class SolverFailed(RuntimeError):
@@ -122,7 +123,7 @@ def _rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
         [col(_EXPORT), col(_CURTAIL)],
         [1, -1],
         -_HIGHS_INF,
-        np.minimum(limits.max_export_kw, _HIGHS_INF),
+        np.minimum(limits.max_export_kw + _SLACK_KW, _HIGHS_INF),
     )
     energy = [-limits.charge_efficiency * hours, hours / limits.discharge_efficiency]
     add(
@@ -244,6 +245,12 @@ def solve_highs(
         highs.setOptionValue("time_limit", remaining)
         highs.run()
         status = highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            # MIP presolve can misjudge near-degenerate data (values near tolerances):
+            # the model always has a solution (an idle battery), so solve without it.
+            highs.setOptionValue("presolve", "off")
+            highs.run()
+            status = highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverFailed(highs.modelStatusToString(status).lower())
         values = np.asarray(highs.getSolution().col_value)[: 6 * size]
