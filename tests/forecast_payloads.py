@@ -71,10 +71,11 @@ def hacs_nordpool(
 def solcast_day(day: date, *, scale: float = 1.0) -> dict[str, Any]:
     """Return a Solcast day sensor's attributes from the emhass PV forecast (30 min, kW).
 
-    The emhass household's 2024-06-21 forecast is moved to `day` in Stockholm;
+    The emhass household's 2024-07-26 forecast (a complete day) is moved to `day` in Stockholm;
     pv_estimate10 / 90 are 0.7 / 1.2 times the median, as Solcast's spread roughly is.
     """
-    source = local_day(EMHASS_PV_FORECAST, date(2024, 6, 21), ZoneInfo("Europe/Paris"))
+    source = local_day(EMHASS_PV_FORECAST, date(2024, 7, 26), ZoneInfo("Europe/Paris"))
+    assert len(source) == 48
     begin = datetime.combine(day, datetime.min.time(), STOCKHOLM)
     detailed = [
         {
@@ -83,7 +84,7 @@ def solcast_day(day: date, *, scale: float = 1.0) -> dict[str, Any]:
             "pv_estimate10": round(kw * scale * 0.7, 4),
             "pv_estimate90": round(kw * scale * 1.2, 4),
         }
-        for index, (_, kw) in enumerate(source[:48])
+        for index, (_, kw) in enumerate(source)
     ]
     return {
         "detailedForecast": detailed,

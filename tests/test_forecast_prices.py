@@ -74,7 +74,9 @@ async def stockholm(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None
     set_house(hass, soc="50", battery_w="0", pv_w="0", grid_w="800")
 
 
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, **delta: int) -> None:
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, **delta: int
+) -> None:
     """Move time on and let the slot clock plan again."""
     freezer.tick(timedelta(**delta))
     async_fire_time_changed(hass)
@@ -82,7 +84,7 @@ async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, **delta: int
 
 
 def retail_buy(spot_per_kwh: float) -> float:
-    """What the house pays for a spot price under RETAIL, worked out by hand."""
+    """Return what the house pays for a spot price under RETAIL, worked out by hand."""
     return (spot_per_kwh + 0.1) * 1.25 + 0.5
 
 
@@ -98,7 +100,9 @@ async def test_hacs_nordpool_quarter_hours_through_the_retail_formula(
     assert len(rows) == 96
     for row, (start, sek_mwh) in zip(rows, quarters, strict=True):
         assert datetime.fromisoformat(row["start"]) == start
-        assert row["import_price"] == pytest.approx(retail_buy(sek_mwh / 1000), abs=1e-4)
+        assert row["import_price"] == pytest.approx(
+            retail_buy(sek_mwh / 1000), abs=1e-4
+        )
         assert row["export_price"] == pytest.approx(
             sek_mwh / 1000 * 0.9 - 0.05, abs=1e-4
         )
@@ -120,7 +124,9 @@ async def test_hourly_prices_in_cents_are_held_over_quarter_hours(
     rows = plan_rows(hass)
     assert len(rows) == 96
     for index, row in enumerate(rows):
-        assert row["import_price"] == pytest.approx(moved[index // 4][1] / 100, abs=1e-4)
+        assert row["import_price"] == pytest.approx(
+            moved[index // 4][1] / 100, abs=1e-4
+        )
 
 
 @pytest.mark.usefixtures("stockholm")
@@ -405,3 +411,25 @@ async def test_unreadable_prices_warn_once(
     assert warnings == [f"EMS input {PRICE}: raw_today[95]: unreadable 'value'"]
     # 00:17 now: the plan runs from the 00:15 slot to the last readable price.
     assert len(plan_rows(hass)) == 95 - 1
+
+
+@pytest.mark.usefixtures("stockholm")
+async def test_a_failing_source_never_breaks_the_coordinator(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A price service that crashes leaves no plan and a reason, the sensors live on."""
+
+    async def get_prices(call: ServiceCall) -> dict[str, Any]:
+        raise RuntimeError("tibber library bug")
+
+    hass.services.async_register(
+        "tibber", "get_prices", get_prices, supports_response=SupportsResponse.ONLY
+    )
+    entry = await setup_ems(hass, **{CONF_PRICE_SOURCE: "tibber"})
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.last_update_success
+    assert coordinator.data.plan is None
+    assert coordinator.data.plan_issues == ("inputs failed: tibber library bug",)
+    soc = hass.states.get("sensor.ems_state_of_charge")
+    assert soc is not None
+    assert float(soc.state) == 50.0
