@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-from custom_components.ems.planner import evaluate, plan, problem_from_json
+from custom_components.ems.planner import Method, evaluate, plan, problem_from_json
 
 from .data import problems
 from .report import render
@@ -55,12 +55,12 @@ def _capture(idle: float, best: float, cost: float) -> float | None:
     return None if idle - best < 1e-6 else (idle - cost) / (idle - best)
 
 
-def _timed_plan(problem: Any, method: str, repeats: int) -> tuple[Any, float]:
+def _timed_plan(problem: Any, method: Method, repeats: int) -> tuple[Any, float]:
     times = []
     result = None
     for _ in range(repeats):
         started = time.perf_counter()
-        result = plan(problem, method)  # type: ignore[arg-type]
+        result = plan(problem, method)
         times.append(time.perf_counter() - started)
     return result, statistics.median(times)
 
@@ -80,7 +80,8 @@ def run_ours(quick: bool) -> tuple[list[Row], list[dict[str, Any]]]:
         repeats = 1 if problem.horizon > 400 else 3
         idle = evaluate(problem, [0.0] * problem.horizon).cost
         best = None
-        for method in ("milp", "dp"):
+        methods: tuple[Method, ...] = ("milp", "dp")
+        for method in methods:
             result, seconds = _timed_plan(problem, method, repeats)
             if result.method != method:
                 print(f"warning: {label}: {method} fell back: {result.reason}")

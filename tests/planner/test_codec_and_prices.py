@@ -75,7 +75,7 @@ def test_plan_json_has_the_format_fields_per_slot() -> None:
 
 
 def test_retail_formula_buy_and_sell() -> None:
-    """buy = (spot + markup) x (1 + VAT) + fees; sell = spot x factor - export fee."""
+    """Buy = (spot + markup) x (1 + VAT) + fees; sell = spot x factor - export fee."""
     tariff = RetailTariff(
         markup_per_kwh=0.02,
         vat_percent=25.0,

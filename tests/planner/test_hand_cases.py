@@ -11,6 +11,7 @@ from custom_components.ems.planner import (
     ChargeTaper,
     Grid,
     InverterMode,
+    Method,
     ReserveWindow,
     SocTarget,
     evaluate,
@@ -20,13 +21,13 @@ from custom_components.ems.planner import (
 from .helpers import START, battery, problem
 
 ETA = 0.95
-METHODS = ("milp", "dp")
+METHODS: tuple[Method, ...] = ("milp", "dp")
 # DP works on a grid of 0.25 % of capacity: one step of 0.025 kWh, in kW over an hour.
 TOLERANCE_KW = {"milp": 1e-3, "dp": 0.03}
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_charge_in_the_cheap_slot_for_the_dear_one(method: str) -> None:
+def test_charge_in_the_cheap_slot_for_the_dear_one(method: Method) -> None:
     """Buy at 0.08 what the house needs at 0.31: exactly 3 kWh delivered, after losses."""
     case = problem([0.08, 0.31], export_price=[0.05, 0.05], load_kw=[0.5, 3.0])
     result = plan(case, method)
@@ -58,7 +59,7 @@ def test_reason_gives_the_margin_after_losses_and_wear() -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_no_trade_when_the_spread_does_not_pay_for_losses(method: str) -> None:
+def test_no_trade_when_the_spread_does_not_pay_for_losses(method: Method) -> None:
     """0.20 -> 0.21 is less than the losses: the battery stays idle."""
     case = problem([0.20, 0.21], load_kw=[0.0, 2.0])
     result = plan(case, method)
@@ -67,7 +68,7 @@ def test_no_trade_when_the_spread_does_not_pay_for_losses(method: str) -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_negative_export_price_stores_pv_and_curtails_the_rest(method: str) -> None:
+def test_negative_export_price_stores_pv_and_curtails_the_rest(method: Method) -> None:
     """Surplus PV at a negative export price: charge at full power, curtail the rest."""
     case = problem(
         [0.30, 0.30],
@@ -92,7 +93,7 @@ def test_negative_export_price_stores_pv_and_curtails_the_rest(method: str) -> N
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_negative_import_price_is_earned_by_charging(method: str) -> None:
+def test_negative_import_price_is_earned_by_charging(method: Method) -> None:
     """Being paid to import: charge at full power, keep it to the end (worth 0.10)."""
     case = problem([-0.05], terminal_value_per_kwh=0.10)
     result = plan(case, method)
@@ -103,7 +104,7 @@ def test_negative_import_price_is_earned_by_charging(method: str) -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_fuse_limits_grid_charging(method: str) -> None:
+def test_fuse_limits_grid_charging(method: Method) -> None:
     """A 3 kW fuse with a 2 kW load leaves 1 kW for charging in the cheap slot."""
     case = problem(
         [0.05, 0.40],
@@ -119,7 +120,7 @@ def test_fuse_limits_grid_charging(method: str) -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_export_limit_caps_selling(method: str) -> None:
+def test_export_limit_caps_selling(method: Method) -> None:
     """A full battery sells into a 2 kW export limit only, not its 5 kW."""
     case = problem(
         [0.30],
@@ -137,7 +138,9 @@ def test_export_limit_caps_selling(method: str) -> None:
     ("day", "slots"), [(datetime(2026, 10, 25), 100), (datetime(2026, 3, 29), 92)]
 )
 @pytest.mark.parametrize("method", METHODS)
-def test_dst_day_is_planned_in_instants(day: datetime, slots: int, method: str) -> None:
+def test_dst_day_is_planned_in_instants(
+    day: datetime, slots: int, method: Method
+) -> None:
     """A local day across a DST change has 100 or 92 quarter-hours, one plan slot each."""
     zone = ZoneInfo("Europe/Stockholm")
     start = day.replace(tzinfo=zone)
@@ -158,7 +161,7 @@ def test_dst_day_is_planned_in_instants(day: datetime, slots: int, method: str) 
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_reserve_window_keeps_the_floor(method: str) -> None:
+def test_reserve_window_keeps_the_floor(method: Method) -> None:
     """A storm reserve of 60 % from 02:00 to 03:00 forbids using that energy there."""
     case = problem(
         [0.10, 0.10, 0.50, 0.50],
@@ -177,7 +180,7 @@ def test_reserve_window_keeps_the_floor(method: str) -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_target_soc_by_a_time(method: str) -> None:
+def test_target_soc_by_a_time(method: Method) -> None:
     """80 % by 02:00 even though prices give no reason to charge."""
     case = problem(
         [0.30, 0.30, 0.30],
@@ -190,7 +193,7 @@ def test_target_soc_by_a_time(method: str) -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_charge_taper_slows_charging_near_full(method: str) -> None:
+def test_charge_taper_slows_charging_near_full(method: Method) -> None:
     """Above 50 % charging falls linearly to 1 kW at 100 %, by the SoC at slot start."""
     case = problem(
         [0.01] * 4 + [0.90] * 8,

@@ -35,6 +35,7 @@ __all__ = [
     "Evaluation",
     "Grid",
     "InverterMode",
+    "Method",
     "Plan",
     "PlanSlot",
     "Problem",
