@@ -13,13 +13,17 @@ from homeassistant.components.recorder.models import (
     StatisticMetaData,
 )
 from homeassistant.components.recorder.statistics import async_import_statistics
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
 import pytest
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.ems.const import CONF_LOAD_POWER_ENTITY, CONF_SLOT_MINUTES
+from custom_components.ems.const import (
+    CONF_LOAD_POWER_ENTITY,
+    CONF_SLOT_MINUTES,
+    CONF_WEATHER_ENTITY,
+)
 from custom_components.ems.inputs import forecast_load, resample_power
 
 from .conftest import BATTERY, GRID, LOAD, PRICE, PV, set_house
@@ -36,6 +40,7 @@ from .inputs.shared_data import hourly_means
 TODAY = date(2024, 11, 8)
 MIDNIGHT = datetime.combine(TODAY, datetime.min.time(), STOCKHOLM)
 ERROR_SENSOR = "sensor.ems_load_forecast_error"
+WEATHER = "weather.home"
 
 
 def history(days: int) -> list[tuple[datetime, float]]:
@@ -173,3 +178,65 @@ async def test_derived_load_history(hass: HomeAssistant) -> None:
     await setup_ems(hass, **{CONF_SLOT_MINUTES: 60})
     planned = [row["load_kw"] for row in plan_rows(hass)]
     assert planned == pytest.approx(expected_load(known), abs=1e-3)
+
+
+@pytest.mark.usefixtures("stockholm")
+async def test_temperature_corrects_the_load_forecast(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """With a weather entity, recorded temperatures fit a slope that the forecast uses."""
+    known = history(8)
+    import_power(hass, LOAD, known)
+    first = known[0][0]
+    # The weather entity's recorded temperature: a week turning colder, hour by hour.
+    recorded = {
+        moment: 12.0 - (moment - first) / timedelta(days=1) + (moment.hour % 3)
+        for moment, _ in known
+    }
+    for moment, temperature in recorded.items():
+        freezer.move_to(moment)
+        hass.states.async_set(WEATHER, "cloudy", {"temperature": temperature})
+    freezer.move_to(MIDNIGHT + timedelta(minutes=2))
+    await async_wait_recording_done(hass)
+    forecast = {MIDNIGHT.astimezone(UTC) + hour * HOUR: -2.0 for hour in range(48)}
+
+    async def get_forecasts(call: ServiceCall) -> dict[str, Any]:
+        return {
+            WEATHER: {
+                "forecast": [
+                    {"datetime": moment.isoformat(), "temperature": temperature}
+                    for moment, temperature in forecast.items()
+                ]
+            }
+        }
+
+    hass.services.async_register(
+        "weather",
+        "get_forecasts",
+        get_forecasts,
+        supports_response=SupportsResponse.ONLY,
+    )
+    await setup_ems(
+        hass,
+        **{
+            CONF_LOAD_POWER_ENTITY: LOAD,
+            CONF_WEATHER_ENTITY: WEATHER,
+            CONF_SLOT_MINUTES: 60,
+        },
+    )
+    planned = [row["load_kw"] for row in plan_rows(hass)]
+    corrected = forecast_load(
+        history=known,
+        start=MIDNIGHT,
+        hours=49,
+        time_zone="Europe/Stockholm",
+        fallback_kw=0.8,
+        history_temperatures=recorded,
+        forecast_temperatures=forecast,
+    )
+    assert corrected.kw_per_degree is not None
+    starts = [MIDNIGHT.astimezone(UTC) + index * HOUR for index in range(24)]
+    expected = resample_power(corrected.series, starts, HOUR)
+    assert planned == pytest.approx(expected, abs=1e-3)
+    # The correction is visible: the plain profile differs.
+    assert planned != pytest.approx(expected_load(known), abs=1e-3)
