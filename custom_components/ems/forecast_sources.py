@@ -87,6 +87,7 @@ class PvReader:
             if state is None:
                 self.log.report(entity_id, ["entity not found"])
                 continue
+            self.log.report(entity_id, [])
             days.append(state.attributes)
             if updated_at is None:
                 # Today's sensor changes whenever Solcast was polled.
