@@ -44,6 +44,58 @@ def _speedup(rows: list[Row]) -> str:
     return f"{statistics.median(pairs):.1f}×" if pairs else "–"
 
 
+def _targets(groups: dict[tuple[int, int], list[Row]], every: list[Row]) -> list[str]:
+    """Check the issue's targets against this run."""
+
+    def captures(method: str) -> list[float]:
+        return [
+            capture
+            for row in every
+            if method in row.outcomes
+            and (capture := row.outcomes[method].capture) is not None
+        ]
+
+    def median_ms(key: tuple[int, int], method: str) -> str:
+        rows = groups.get(key, [])
+        return (
+            f"{statistics.median(r.outcomes[method].seconds for r in rows) * 1000:.0f} ms"
+            if rows
+            else "n/a"
+        )
+
+    def worst_ms(key: tuple[int, int], method: str) -> str:
+        rows = groups.get(key, [])
+        return (
+            f"{max(r.outcomes[method].seconds for r in rows) * 1000:.0f} ms"
+            if rows
+            else "n/a"
+        )
+
+    violations = sum(
+        outcome.violations
+        for row in every
+        for name, outcome in row.outcomes.items()
+        if name != "emhass"
+    )
+    return [
+        "## Targets",
+        "",
+        (
+            f"- capture: milp min {min(captures('milp')):.4f} (target ≥ 0.999), "
+            f"dp min {min(captures('dp')):.4f} (target ≥ 0.995); limits broken by our "
+            f"plans: {violations}."
+        ),
+        (
+            f"- 48 h × 15 min median: milp {median_ms((15, 48), 'milp')} (target ≤ 100 ms), "
+            f"dp {median_ms((15, 48), 'dp')} (target ≤ 30 ms)."
+        ),
+        (
+            f"- 7 d × 15 min slowest: milp {worst_ms((15, 168), 'milp')}, dp "
+            f"{worst_ms((15, 168), 'dp')} (target ≤ 2 s)."
+        ),
+    ]
+
+
 def render(
     groups: dict[tuple[int, int], list[Row]],
     *,
@@ -59,6 +111,8 @@ def render(
     )
     lines = [
         "# Planner benchmark",
+        "",
+        "Reproduce with `scripts/bench --write` (`--quick` for a short run).",
         "",
         (
             f"Machine: {machine}. Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
@@ -93,6 +147,7 @@ def render(
             f"| {slot_minutes} min | {hours} h | {len(rows)} | {cells} | {_speedup(rows)} |"
         )
     every = [row for rows in groups.values() for row in rows]
+    lines += ["", *_targets(groups, every)]
     lines += [
         "",
         f"Overall EMHASS / milp time ratio (median over problems): {_speedup(every)}.",

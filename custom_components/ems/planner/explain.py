@@ -107,6 +107,10 @@ def explain(
             text = f"cover the load from the battery instead of importing at {import_price:.2f}"
         elif mode is InverterMode.ZERO_EXPORT:
             text = f"export price {export_price:.2f} is negative: no export, curtail PV"
+        elif problem.pv_kw[slot] < problem.load_kw[slot] - _KW:
+            text = f"battery at its floor: import at {import_price:.2f}"
+        elif problem.pv_kw[slot] > problem.load_kw[slot] + _KW:
+            text = f"battery full: export surplus PV at {export_price:.2f}"
         else:
             text = "self-use: nothing to gain from moving the battery"
         if mode is InverterMode.ZERO_EXPORT and power > _KW:

@@ -275,7 +275,13 @@ class PlanSlot:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Plan:
-    """The schedule, which method produced it, its status and why, and its money."""
+    """The schedule, which method produced it, its status and why, and its money.
+
+    `method` is "milp", "dp" or "self_use"; `status` is "optimal" or "fallback".
+    Costs follow FORMAT.md's objective (import - export + wear - terminal value):
+    `cost_idle` with the battery idle, `cost_self_use` with plain self-use, and
+    `expected_saving` = cost_idle - objective (what the battery earns by this plan).
+    """
 
     method: str
     status: str
