@@ -157,6 +157,10 @@ class FoxEssSimulator:
         """Answer the next `count` requests with a Modbus exception (always 2 on pymodbus 3.8/3.9)."""
         self._faults.extend([exception_code] * count)
 
+    def clear_faults(self) -> None:
+        """Answer normally again: forget the exceptions still queued by `fail_next`."""
+        self._faults.clear()
+
     def drop_next(self, count: int = 1, *, after: int = 0) -> None:
         """Close the connection instead of answering `count` requests, after answering `after` more."""
         self._drops_after = after

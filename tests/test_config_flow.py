@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 import socket
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -29,6 +29,7 @@ from custom_components.ems.const import (
 from simulator.foxess import FoxEssSimulator
 
 from .conftest import BATTERY_OPTIONS, LOAD, SENSOR_OPTIONS
+from .test_forecast_options import FORECASTS, PRICES
 
 
 @pytest.fixture
@@ -46,6 +47,13 @@ def closed_port(socket_enabled: None) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def finish_planning_steps(hass: HomeAssistant, flow_id: str) -> ConfigFlowResult:
+    """Answer the options flow's price and forecast steps."""
+    result = await hass.config_entries.options.async_configure(flow_id, PRICES)
+    assert result["step_id"] == "forecasts"
+    return await hass.config_entries.options.async_configure(flow_id, FORECASTS)
 
 
 def fox(port: int) -> dict[str, Any]:
@@ -303,6 +311,7 @@ async def test_options_flow(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**BATTERY_OPTIONS, CONF_MIN_SOC: 20.0}
     )
+    result = await finish_planning_steps(hass, result["flow_id"])
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert init_integration.options[CONF_MIN_SOC] == 20.0
@@ -329,5 +338,6 @@ async def test_options_flow_clears_load_sensor(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], BATTERY_OPTIONS
     )
+    result = await finish_planning_steps(hass, result["flow_id"])
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert CONF_LOAD_POWER_ENTITY not in mock_config_entry.options

@@ -32,6 +32,8 @@ async def test_setup_and_unload(
         "sensor.ems_inputs",
         "sensor.ems_plan",
         "sensor.ems_expected_saving",
+        "sensor.ems_control_action",
+        "sensor.ems_load_forecast_error",
         "select.ems_operating_mode",
         "switch.ems_control",
         "number.ems_reserve_state_of_charge",

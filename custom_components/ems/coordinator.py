@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
@@ -54,6 +54,10 @@ from .house import (
 )
 from .planner import Plan, ProblemError, plan
 from .planning import PlanningConfig, build_problem
+
+if TYPE_CHECKING:
+    from .controller import EmsController
+    from .inverters.foxess import FoxEssClient
 
 SOURCE_OPTIONS: Mapping[Quantity, str] = MappingProxyType(
     {
@@ -146,8 +150,9 @@ class EmsRuntimeData:
 
     coordinator: EmsCoordinator
     settings: EmsSettings
-    # The inverter client once inverter control is wired in; None plans only.
-    inverter: Any = None
+    # The Fox ESS client; None when EMS only plans (or drives a Growatt).
+    inverter: FoxEssClient | None = None
+    controller: EmsController | None = None
     # Ends the active override at its `until`.
     cancel_override_timer: CALLBACK_TYPE | None = None
 

@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .coordinator import EmsConfigEntry, EmsState
-from .entity import EmsCoordinatorEntity
+from .entity import EmsCoordinatorEntity, ems_device_info
 from .house import Quantity
 from .planner import InverterMode, Plan, PlanSlot
 
@@ -164,6 +164,14 @@ LOAD_FORECAST_ERROR = SensorEntityDescription(
 )
 
 
+CONTROL_SENSOR = SensorEntityDescription(
+    key="control_action",
+    translation_key="control_action",
+    device_class=SensorDeviceClass.ENUM,
+    options=[mode.value for mode in InverterMode],
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmsConfigEntry,
@@ -175,6 +183,7 @@ async def async_setup_entry(
         EmsSensor(entry=entry, description=description, currency=currency)
         for description in (*SENSORS, *PLAN_SENSORS)
     )
+    async_add_entities([EmsControlSensor(entry=entry, description=CONTROL_SENSOR)])
     async_add_entities([LoadForecastErrorSensor(entry=entry)])
 
 
@@ -245,4 +254,50 @@ class LoadForecastErrorSensor(EmsCoordinatorEntity, SensorEntity):
             "day": accuracy.day.isoformat(),
             "method": accuracy.method.value,
             "history_hours": accuracy.history_hours,
+        }
+
+
+class EmsControlSensor(SensorEntity):
+    """What the control loop decided last, and what it wrote or would write."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self, *, entry: EmsConfigEntry, description: SensorEntityDescription
+    ) -> None:
+        """Follow the entry's control loop."""
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
+        self._attr_device_info = ems_device_info(entry)
+        controller = entry.runtime_data.controller
+        assert controller is not None
+        self._controller = controller
+
+    async def async_added_to_hass(self) -> None:
+        """Show every control run."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._controller.add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> str | None:
+        """Return the mode the inverter is (or would be) told."""
+        report = self._controller.report
+        return (
+            report.action if report and report.action in (self.options or ()) else None
+        )
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return why, which layer decided, and the writes (or would-be writes)."""
+        report = self._controller.report
+        if report is None:
+            return {}
+        return {
+            "layer": report.layer,
+            "reason": report.reason,
+            "dry_run": report.dry_run,
+            "would_write" if report.dry_run else "wrote": list(report.writes),
+            "error": report.error,
+            "at": report.at.isoformat(),
         }
