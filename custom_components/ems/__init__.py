@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .accounting_glue import EmsAccounting
 from .const import (
     CONF_INVERTER_MODEL,
     CONF_INVERTER_TYPE,
@@ -50,8 +51,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
         ),
         inverter=client,
     )
+    accounting = EmsAccounting(hass, entry, coordinator)
+    await accounting.async_load()
+    entry.runtime_data.accounting = accounting
     await coordinator.async_config_entry_first_refresh()
     entry.async_on_unload(coordinator.async_start())
+    entry.async_on_unload(accounting.async_start())
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     controller = EmsController(hass, entry, client)
     entry.runtime_data.controller = controller
@@ -81,6 +86,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool
     if runtime.cancel_override_timer is not None:
         runtime.cancel_override_timer()
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded and runtime.accounting is not None:
+        await runtime.accounting.async_stop()
     if unloaded and runtime.inverter is not None:
         # A forced charge or discharge ends by the inverter's watchdog; self use follows.
         await runtime.inverter.async_close()

@@ -56,6 +56,7 @@ from .planner import Plan, ProblemError, plan
 from .planning import PlanningConfig, build_problem
 
 if TYPE_CHECKING:
+    from .accounting_glue import EmsAccounting
     from .controller import EmsController
     from .inverters.foxess import FoxEssClient
 
@@ -155,6 +156,8 @@ class EmsRuntimeData:
     controller: EmsController | None = None
     # Ends the active override at its `until`.
     cancel_override_timer: CALLBACK_TYPE | None = None
+    # The savings books (accounting_glue); None until set up.
+    accounting: EmsAccounting | None = None
 
 
 type EmsConfigEntry = ConfigEntry[EmsRuntimeData]

@@ -21,6 +21,7 @@ from .coordinator import EmsConfigEntry, EmsState
 from .entity import EmsCoordinatorEntity, ems_device_info
 from .house import Quantity
 from .planner import InverterMode, Plan, PlanSlot
+from .sensor_accounting import async_add_accounting_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -185,6 +186,7 @@ async def async_setup_entry(
     )
     async_add_entities([EmsControlSensor(entry=entry, description=CONTROL_SENSOR)])
     async_add_entities([LoadForecastErrorSensor(entry=entry)])
+    async_add_accounting_sensors(entry, async_add_entities)
 
 
 class EmsSensor(EmsCoordinatorEntity, SensorEntity):
