@@ -6,43 +6,39 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_GROWATT_DEVICE,
+    CONF_INVERTER_TYPE,
     CONF_MAX_CHARGE_KW,
     CONF_MAX_DISCHARGE_KW,
     CONF_MAX_SOC,
     CONF_MIN_SOC,
     DOMAIN,
     LOGGER,
+    InverterType,
     OperatingMode,
 )
 from .control import (
+    Command,
     ControllerMemory,
     ControlSettings,
     ControlState,
     Decision,
     HardwareLimits,
+    SetMinSoc,
     decide,
     next_run_at,
 )
-from .control.foxess import (
-    FoxEssCall,
-    FoxEssCallKind,
-    FoxEssReport,
-    foxess_call,
-    needs_write,
-)
 from .coordinator import EmsConfigEntry, EmsSettings
-from .inverters.foxess import (
-    FoxEssClient,
-    InverterError,
-    LeftoverRemoteControl,
-    WorkMode,
-)
+from .growatt_link import GrowattLink
+from .inverter_link import ControlRun, FoxEssLink, InverterLink, LinkError
+from .inverters.foxess import FoxEssClient
 from .overrides import async_set_override
 from .planner import InverterMode
 
@@ -65,15 +61,26 @@ class ControlReport:
     error: str | None = None
 
 
-def describe_call(call: FoxEssCall) -> str:
-    """Return a call as a user reads it: 'force charge 3000 W'."""
-    match call.kind:
-        case FoxEssCallKind.SELF_USE:
-            return "work mode self use, remote control off"
-        case FoxEssCallKind.MIN_SOC_ON_GRID:
-            return f"min SoC on grid {call.percent} %"
-        case _:
-            return f"{call.kind.value.replace('_', ' ')} {call.power_w} W"
+def describe_command(command: Command) -> str:
+    """Return an inverter-neutral command as a user reads it (no inverter to write to)."""
+    if isinstance(command, SetMinSoc):
+        return f"min SoC {command.percent} %"
+    power = f" {command.power_kw:g} kW" if command.power_kw is not None else ""
+    return f"{command.mode.value.replace('_', ' ')}{power}"
+
+
+def inverter_link(
+    hass: HomeAssistant, entry: EmsConfigEntry, client: FoxEssClient | None
+) -> InverterLink | None:
+    """Return the link to the entry's inverter: Fox ESS (`client`), Growatt, or None."""
+    if client is not None:
+        return FoxEssLink(client)
+    data = entry.data
+    if data.get(CONF_INVERTER_TYPE) == InverterType.GROWATT and data.get(
+        CONF_GROWATT_DEVICE
+    ):
+        return GrowattLink(hass, str(data[CONF_GROWATT_DEVICE]))
+    return None
 
 
 def control_settings(entry: EmsConfigEntry, settings: EmsSettings) -> ControlSettings:
@@ -103,6 +110,7 @@ def control_settings(entry: EmsConfigEntry, settings: EmsSettings) -> ControlSet
 class _Schedule:
     unsub: CALLBACK_TYPE | None = None
     failures: int = 0
+    stopped: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -112,10 +120,10 @@ class EmsController:
     def __init__(
         self, hass: HomeAssistant, entry: EmsConfigEntry, client: FoxEssClient | None
     ) -> None:
-        """Control one battery system through `client` (None: plan only)."""
+        """Control one battery system: Fox ESS through `client`, else the entry's Growatt."""
         self.hass = hass
         self.entry = entry
-        self.client = client
+        self.link = inverter_link(hass, entry, client)
         self.memory = ControllerMemory()
         self.report: ControlReport | None = None
         self._was_enabled = False
@@ -134,12 +142,26 @@ class EmsController:
         self._run_soon()
 
         @callback
-        def stop() -> None:
-            for unsub in stops:
-                unsub()
+        def halt(_event: Event | None = None) -> None:
+            """Stop running; Home Assistant does not unload entries when it stops."""
+            self._schedule.stopped = True
             if self._schedule.unsub is not None:
                 self._schedule.unsub()
                 self._schedule.unsub = None
+
+        unsub_stop: CALLBACK_TYPE | None = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, halt
+        )
+
+        @callback
+        def stop() -> None:
+            nonlocal unsub_stop
+            halt()
+            for unsub in stops:
+                unsub()
+            if unsub_stop is not None and self.hass.is_running:
+                unsub_stop()
+            unsub_stop = None
 
         return stop
 
@@ -155,6 +177,9 @@ class EmsController:
             self._schedule.unsub = None
         self.hass.async_create_task(self._run(dt_util.utcnow()), eager_start=False)
 
+    def _stopped(self) -> bool:
+        return self._schedule.stopped
+
     @callback
     def _schedule_at(self, when: datetime) -> None:
         if self._schedule.unsub is not None:
@@ -162,9 +187,13 @@ class EmsController:
         self._schedule.unsub = async_track_point_in_utc_time(self.hass, self._run, when)
 
     async def _run(self, _now: datetime) -> None:
-        self._schedule.unsub = None
         async with self._schedule.lock:
+            # A run that was already queued when the entry unloaded does nothing.
+            if self._stopped():
+                return
             next_run = await self._async_run_once()
+        if self._stopped():  # the entry unloaded during the run
+            return
         self._schedule_at(next_run)
         for listener in list(self._listeners):
             listener()
@@ -174,24 +203,22 @@ class EmsController:
         runtime = self.entry.runtime_data
         settings = runtime.settings
         now = dt_util.utcnow()
-        enabled = settings.control_enabled and self.client is not None
+        link = self.link
+        enabled = settings.control_enabled and link is not None
+        decision = self._decide(now, settings)
         try:
-            if self._was_enabled and not settings.control_enabled:
-                await self._async_hand_back()
+            if self._was_enabled and not settings.control_enabled and link:
+                await link.async_hand_back()
             self._was_enabled = settings.control_enabled
-            report = await self._async_report() if enabled else None
-            decision = self._decide(now, settings)
-            pending = [
-                call
-                for call in self._calls(decision)
-                if report is None or needs_write(call, report)
-            ]
-            if enabled and self.client is not None:
-                await self._async_write(self.client, pending, report)
-        except InverterError as err:
+            if link is None:
+                writes = tuple(describe_command(c) for c in decision.commands)
+            else:
+                writes = await link.async_apply(
+                    self._control_run(now, decision), write=enabled
+                )
+        except LinkError as err:
             return self._failed(now, err)
         self._succeeded()
-        writes = tuple(describe_call(call) for call in pending)
         if not enabled and (self.report is None or self.report.writes != writes):
             LOGGER.info(
                 "EMS control is off; it would write: %s", "; ".join(writes) or "nothing"
@@ -227,69 +254,29 @@ class EmsController:
             memory=self.memory,
         )
 
-    def _calls(self, decision: Decision) -> list[FoxEssCall]:
-        """Return the inverter calls that carry out a decision."""
-        house = self.entry.runtime_data.coordinator.data.house
-        return [
-            foxess_call(command, pv_kw=house.pv_kw, load_kw=house.load_kw)
-            for command in decision.commands
-        ]
-
-    async def _async_report(self) -> FoxEssReport:
-        assert self.client is not None
-        inverter = await self.client.async_read_settings()
-        remote = await self.client.async_read_remote_control()
-        return FoxEssReport(
-            work_mode=inverter.work_mode,
-            remote_enabled=remote.enabled,
-            active_power_w=remote.active_power_w,
-            min_soc_on_grid_percent=inverter.min_soc_on_grid_percent,
+    def _control_run(self, now: datetime, decision: Decision) -> ControlRun:
+        runtime = self.entry.runtime_data
+        data = runtime.coordinator.data
+        return ControlRun(
+            now=now,
+            decision=decision,
+            plan=data.plan,
+            override=runtime.settings.override,
+            settings=control_settings(self.entry, runtime.settings),
+            pv_kw=data.house.pv_kw,
+            load_kw=data.house.load_kw,
         )
 
-    async def _async_write(
-        self,
-        client: FoxEssClient,
-        calls: list[FoxEssCall],
-        report: FoxEssReport | None,
-    ) -> None:
-        for call in calls:
-            LOGGER.info("EMS writes to the inverter: %s", describe_call(call))
-            match call.kind:
-                case FoxEssCallKind.SELF_USE:
-                    await client.async_release_remote_control(WorkMode.SELF_USE)
-                case FoxEssCallKind.FORCE_CHARGE:
-                    await client.async_force_charge(call.power_w)
-                case FoxEssCallKind.FORCE_DISCHARGE:
-                    await client.async_force_discharge(call.power_w)
-                case FoxEssCallKind.MIN_SOC_ON_GRID:
-                    await client.async_set_min_soc_on_grid(call.percent)
-        remote = (FoxEssCallKind.FORCE_CHARGE, FoxEssCallKind.FORCE_DISCHARGE)
-        if (
-            report is not None
-            and report.remote_enabled
-            and not any(call.kind in remote for call in calls)
-        ):
-            await client.async_keep_alive()
-
-    async def _async_hand_back(self) -> None:
-        """Control was switched off: return the inverter to self use."""
-        if self.client is not None:
-            LOGGER.info("EMS control is off: the inverter returns to self use")
-            await self.client.async_release_remote_control(WorkMode.SELF_USE)
-
     async def async_clear_leftovers(self) -> None:
-        """At start-up, clear remote control an earlier run left enabled."""
-        if self.client is None or not self.entry.runtime_data.settings.control_enabled:
+        """At start-up, clear what an earlier run left on the inverter (Control on only)."""
+        if self.link is None or not self.entry.runtime_data.settings.control_enabled:
             return
         try:
-            outcome = await self.client.async_clear_leftover_remote_control()
-            if outcome is LeftoverRemoteControl.CLEARED:
-                LOGGER.warning("EMS cleared remote control left on before the restart")
-                await self.client.async_set_work_mode(WorkMode.SELF_USE)
-        except InverterError as err:
+            await self.link.async_clear_leftovers()
+        except LinkError as err:
             LOGGER.warning("EMS could not check the inverter at start-up: %s", err)
 
-    def _failed(self, now: datetime, err: InverterError) -> datetime:
+    def _failed(self, now: datetime, err: LinkError) -> datetime:
         self._schedule.failures += 1
         failures = self._schedule.failures
         LOGGER.warning("EMS could not control the inverter (try %d): %s", failures, err)
@@ -300,7 +287,9 @@ class EmsController:
                 f"inverter_unreachable_{self.entry.entry_id}",
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
-                translation_key="inverter_unreachable",
+                translation_key=self.link.issue_key
+                if self.link
+                else "inverter_unreachable",
                 translation_placeholders={"title": self.entry.title, "error": str(err)},
             )
         self.report = ControlReport(
