@@ -60,6 +60,9 @@ def _exclusive_grid_slots(limits: SlotLimits) -> list[int]:
     return [int(slot) for slot in np.flatnonzero(exclusive)]
 
 
+_NEGLIGIBLE = 1e-9
+
+
 def _columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
     """Return cost, lower and upper bounds of the 6N continuous columns."""
     size = problem.horizon
@@ -70,6 +73,8 @@ def _columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
     cost[_CURTAIL] = hours * limits.export_price  # curtailed export earns nothing
     cost[_DISCHARGE] = hours * problem.battery.cycle_cost_per_kwh
     cost[_STORED, -1] = -problem.terminal_value_per_kwh
+    # Coefficients far below a cent's millionth are noise that upsets the solver.
+    cost[np.abs(cost) < _NEGLIGIBLE] = 0.0
     lower = np.zeros((6, size))
     lower[_STORED] = limits.floor_kwh
     upper = np.empty((6, size))
@@ -234,6 +239,7 @@ def solve_highs(
     ]
     deadline = time.perf_counter() + time_limit
     binaries = 0
+    bound: set[int] = set()  # slots whose charge/discharge binary exists
     while True:
         if pending:
             _add_binaries(highs, pending, columns)
@@ -256,10 +262,14 @@ def solve_highs(
         values = np.asarray(highs.getSolution().col_value)[: 6 * size]
         blocks = values.reshape(6, size)
         charge, discharge = blocks[_CHARGE], blocks[_DISCHARGE]
+        # A slot that has its binary already shows at most the solver's integrality
+        # tolerance times the power cap: that is noise, and the net power is exact.
         both: list[int] = [
             int(t)
             for t in np.flatnonzero(np.minimum(charge, discharge) > _SIMULTANEOUS_KW)
+            if int(t) not in bound
         ]
+        bound.update(both)
         if not both:
             return MilpResult(
                 battery_kw=charge - discharge, solver="highs", binaries=binaries
