@@ -36,6 +36,7 @@ from .inputs.shared_data import EMHASS_LOAD, EMHASS_PV, read_series
 PARIS = ZoneInfo("Europe/Paris")
 DE_LU = "green-dcc-prices/price_DE-LU_2022-2024_hourly_EUR-MWh.csv"
 STEP = timedelta(minutes=5)
+MAX_HOLD = timedelta(minutes=15)
 
 # conftest's battery: 10 kWh, 10-100 %, 5 kW each way, 95 % each way.
 CAPACITY, MIN_SOC, MAX_SOC, MAX_KW, EFFICIENCY = 10.0, 10.0, 100.0, 5.0, 0.95
@@ -176,7 +177,8 @@ def expected_books(
 ) -> list[Expected]:
     """Return the totals of the periods that start at `bounds`, from steps up to `until`.
 
-    Each step's readings hold until the next step; the battery's energy is valued at
+    Each step's readings hold until the next step (at most 15 minutes; a longer
+    interval is missing data); the battery's energy is valued at
     a weighted average cost (grid charge at the import price, PV charge at the export
     price forgone, energy of unknown cost at the export price).
     """
@@ -187,6 +189,11 @@ def expected_books(
     ends = [step.at for step in steps[1:]] + [until]
     for step, end in zip(steps, ends, strict=True):
         index = max(i for i, edge in enumerate(edges) if edge <= step.at)
+        following = next((s for s in steps if s.at == end), None)
+        if end - step.at > MAX_HOLD:
+            # Readings are held for at most 15 minutes: a longer outage is a gap.
+            stored = (following.soc if following else step.soc) / 100.0 * CAPACITY
+            continue
         period, hours = books[index], (end - step.at).total_seconds() / 3600.0
         if index not in started:
             # The self-use twin starts from the energy measured at the period's start.
@@ -217,7 +224,6 @@ def expected_books(
             value = (discharge - out) * buy(step.spot) + out * sell(step.spot)
             wacb = sell(step.spot) if wacb is None else wacb
             period.arbitrage_profit += value - discharge / EFFICIENCY * wacb
-        following = next((s for s in steps if s.at == end), None)
         stored = (following.soc if following else step.soc) / 100.0 * CAPACITY
     return books
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -191,7 +191,7 @@ async def test_sensors_suit_statistics_and_the_energy_dashboard(
     assert money.attributes["device_class"] == "monetary"
     assert money.attributes["state_class"] == "total"
     assert money.attributes["unit_of_measurement"] == hass.config.currency
-    assert money.attributes["last_reset"] == DAY.astimezone().isoformat()
+    assert money.attributes["last_reset"] == DAY.astimezone(UTC).isoformat()
     energy = hass.states.get(entity_id(hass, "import_kwh_day"))
     assert energy is not None
     assert energy.attributes["device_class"] == "energy"
@@ -226,7 +226,7 @@ async def test_midnight_starts_a_new_day_without_a_change(
     state = hass.states.get(entity_id(hass, "net_cost_day"))
     assert state is not None
     assert float(state.state) == pytest.approx(0.0, abs=1e-9)
-    assert state.attributes["last_reset"] == NEXT_DAY.astimezone().isoformat()
+    assert state.attributes["last_reset"] == NEXT_DAY.astimezone(UTC).isoformat()
     assert state.attributes["previous_value"] == pytest.approx(day.net_cost, abs=2e-4)
     assert value(hass, "net_cost_month") == pytest.approx(day.net_cost, abs=2e-4)
 

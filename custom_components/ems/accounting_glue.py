@@ -191,13 +191,10 @@ class EmsAccounting:
         return lambda: self._listeners.remove(listener)
 
     @callback
-    def sample(self) -> bool:
+    def sample(self) -> None:
         """Book the time since the last sample from the house as it is now."""
-        now = dt_util.utcnow()
-        booked = self.ledger.add_sample(self._read_sample(now))
-        if booked:
+        if self.ledger.add_sample(self._read_sample(dt_util.utcnow())):
             self._store.async_delay_save(self.ledger.to_dict, SAVE_DELAY_SECONDS)
-        return booked
 
     def _read_sample(self, now: datetime) -> PowerSample:
         """Read the source states, validated against the house's limits."""

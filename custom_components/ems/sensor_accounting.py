@@ -191,11 +191,6 @@ class AccountingSensor(SensorEntity):
         return report.current.get(kind), report.previous.get(kind)
 
     @property
-    def available(self) -> bool:
-        """Return False until the books hold a period (or a stored energy cost)."""
-        return self.native_value is not None
-
-    @property
     def native_value(self) -> float | None:
         """Return the running period's total (or the WACB)."""
         description = self.entity_description
