@@ -1,0 +1,1 @@
+"""End-to-end browser test of the dashboard: `scripts/e2e` (not part of the pytest run)."""
