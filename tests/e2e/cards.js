@@ -35,16 +35,24 @@
   return {
     path: location.pathname,
     cards,
-    errors: named("hui-error-card").map(text),
+    errors: [...new Set(named("hui-error-card").map(text))],
     warnings: [
-      ...named("hui-warning").map(text),
-      ...named("ha-alert")
-        .filter((el) => ["error", "warning"].includes(el.alertType))
-        .map(text),
-      ...["Configuration error", "Error loading", "Unable to load"]
-        .filter((phrase) => page.includes(phrase))
-        .map((phrase) => `page says "${phrase}"`),
-    ],
+      ...new Set([
+        ...named("hui-warning").map(text),
+        ...named("ha-alert")
+          .filter((el) => ["error", "warning"].includes(el.alertType))
+          .map(text),
+        ...[
+          "Configuration error",
+          "Error loading",
+          "Unable to load",
+          "Entity not found",
+          "Entity not available",
+        ]
+          .filter((phrase) => page.includes(phrase))
+          .map((phrase) => `page says "${phrase}"`),
+      ]),
+    ].filter(Boolean),
     markdown: named("hui-markdown-card").map((card) =>
       text(card.shadowRoot?.querySelector("ha-markdown") ?? card),
     ),
