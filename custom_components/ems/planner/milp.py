@@ -60,9 +60,6 @@ def _exclusive_grid_slots(limits: SlotLimits) -> list[int]:
     return [int(slot) for slot in np.flatnonzero(exclusive)]
 
 
-_NEGLIGIBLE = 1e-9
-
-
 def _columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
     """Return cost, lower and upper bounds of the 6N continuous columns."""
     size = problem.horizon
@@ -73,8 +70,6 @@ def _columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
     cost[_CURTAIL] = hours * limits.export_price  # curtailed export earns nothing
     cost[_DISCHARGE] = hours * problem.battery.cycle_cost_per_kwh
     cost[_STORED, -1] = -problem.terminal_value_per_kwh
-    # Coefficients far below a cent's millionth are noise that upsets the solver.
-    cost[np.abs(cost) < _NEGLIGIBLE] = 0.0
     lower = np.zeros((6, size))
     lower[_STORED] = limits.floor_kwh
     upper = np.empty((6, size))

@@ -11,6 +11,7 @@ import math
 from .limits import max_reachable_kwh, target_slot
 
 SLOT_MINUTES = (15, 30, 60)
+NEGLIGIBLE = 1e-9
 
 
 class ProblemError(ValueError):
@@ -91,7 +92,8 @@ def _finite_series(name: str, values: Sequence[float]) -> tuple[float, ...]:
         raise ProblemError(f"{name} must be a list of numbers") from err
     for index, value in enumerate(series):
         _check(math.isfinite(value), f"{name}[{index}] is not a finite number")
-    return series
+    # Magnitudes this small are rounding noise; the solvers' tolerances choke on them.
+    return tuple(0.0 if abs(value) < NEGLIGIBLE else value for value in series)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
