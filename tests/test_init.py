@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -22,7 +24,8 @@ async def test_setup_and_unload(
     assert device is not None
     assert device.name == "EMS"
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    assert {entity.entity_id for entity in entities} == {
+    # The accounting sensors (tests/test_accounting_*.py) come on top of these.
+    assert {entity.entity_id for entity in entities} >= {
         "sensor.ems_state_of_charge",
         "sensor.ems_battery_power",
         "sensor.ems_pv_power",
@@ -67,3 +70,16 @@ async def test_options_change_reloads(
     state = hass.states.get("sensor.ems_pv_power")
     assert state is not None
     assert state.state == "11.0"
+
+
+async def test_removing_the_entry_deletes_its_books(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """The savings books go with the entry; nothing is left behind on disk."""
+    key = f"ems.accounting.{init_integration.entry_id}"
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert key in hass_storage
+    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage

@@ -216,3 +216,64 @@ async def test_ended_override_is_not_restored(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert mode(hass) == "auto"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_explain_every_slot_of_an_optimal_plan(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """No feasible single-slot alternative beats the optimal plan, and each says why."""
+    freezer.move_to(DAY_START + timedelta(hours=5))
+    hass.states.async_set(PRICE, "556.68", nordpool_attributes(with_tomorrow=True))
+    plan = await call(hass, "replan", {}, response=True)
+    modes = set()
+    for slot in plan["slots"]:
+        answer = await call(hass, "explain", {"at": slot["start"]}, response=True)
+        assert answer["slot"]["start"] == slot["start"]
+        assert answer["slot"]["reason"] == slot["reason"]
+        alternative = answer["alternative"]
+        if alternative["extra_cost"] is not None:
+            assert alternative["extra_cost"] >= -1e-3, answer
+        else:
+            assert alternative["breaks_limits"]
+        modes.add(answer["slot"]["mode"])
+    assert "force_charge" in modes or "force_discharge" in modes
+    assert answer["losses"]["round_trip_efficiency"] == pytest.approx(0.9025)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_explain_outside_the_plan(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A moment the plan does not cover is a validation error naming the plan's span."""
+    with pytest.raises(HomeAssistantError) as raised:
+        await call(hass, "explain", {}, response=True)
+    assert raised.value.translation_key == "no_plan"
+    freezer.move_to(DAY_START + timedelta(hours=5))
+    hass.states.async_set(PRICE, "556.68", nordpool_attributes(with_tomorrow=False))
+    await call(hass, "replan", {}, response=True)
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "explain", {"at": "2030-01-01T00:00:00+00:00"}, response=True)
+    assert raised.value.translation_key == "outside_plan"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_overrides_and_mode_changes_reach_the_logbook(
+    hass: HomeAssistant,
+) -> None:
+    """Overrides, their end and mode changes are logbook entries and recent events."""
+    entries: list[dict[str, Any]] = []
+    hass.bus.async_listen("logbook_entry", lambda event: entries.append(event.data))
+    await call(hass, "override", {"mode": "hold", "duration": {"minutes": 30}})
+    await hass.async_block_till_done()
+    await call(hass, "clear_override", {})
+    await hass.async_block_till_done()
+    messages = [entry["message"] for entry in entries]
+    assert any(m.startswith("override hold until") for m in messages)
+    assert "override cleared; the plan resumes" in messages
+    assert any(m.startswith("would switch to hold") for m in messages)
+    assert all(entry["entity_id"] == "sensor.ems_control_action" for entry in entries)
+    action = hass.states.get("sensor.ems_control_action")
+    assert action is not None
+    newest = [event["message"] for event in action.attributes["events"]]
+    assert newest[: len(messages)] == list(reversed(messages))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .accounting_glue import EmsAccounting
+from .accounting_glue import STORAGE_VERSION, EmsAccounting, storage_key
 from .const import (
     CONF_INVERTER_MODEL,
     CONF_INVERTER_TYPE,
@@ -18,6 +21,7 @@ from .const import (
 )
 from .controller import EmsController
 from .coordinator import EmsConfigEntry, EmsCoordinator, EmsRuntimeData, EmsSettings
+from .events import EventLog
 from .inverters.foxess import FoxEssClient
 from .services import async_setup_services
 
@@ -60,6 +64,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     entry.async_on_unload(entry.add_update_listener(_async_reload_entry))
     controller = EmsController(hass, entry, client)
     entry.runtime_data.controller = controller
+    events = EventLog(hass, entry)
+    entry.runtime_data.events = events
+    entry.async_on_unload(events.async_follow(controller))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # The platforms restored the Control switch: now clear what a crash left behind.
     await controller.async_clear_leftovers()
@@ -92,6 +99,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool
         # A forced charge or discharge ends by the inverter's watchdog; self use follows.
         await runtime.inverter.async_close()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> None:
+    """Delete the savings books of a removed entry."""
+    await Store[Any](hass, STORAGE_VERSION, storage_key(entry.entry_id)).async_remove()
 
 
 async def _async_reload_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> None:

@@ -48,6 +48,7 @@ from .accounting import (
     period_bounds,
 )
 from .const import (
+    CONF_BILLING_START_DAY,
     CONF_CAPACITY_KWH,
     CONF_CHARGE_EFFICIENCY,
     CONF_DISCHARGE_EFFICIENCY,
@@ -56,15 +57,14 @@ from .const import (
     CONF_MAX_SOC,
     CONF_MIN_SOC,
     DOMAIN,
+    INPUT_DEFAULTS,
     LOGGER,
 )
 from .coordinator import EmsConfigEntry, EmsCoordinator
 from .house import Quantity, ReadingError, read
 from .planner import Plan
 
-# Option: the day of the month a billing cycle starts (1-28; default 1).
-CONF_BILLING_START_DAY: Final = "billing_start_day"
-DEFAULT_BILLING_START_DAY: Final = 1
+DEFAULT_BILLING_START_DAY: Final[int] = int(INPUT_DEFAULTS[CONF_BILLING_START_DAY])
 
 STORAGE_VERSION: Final = 1
 SAMPLE_INTERVAL: Final = timedelta(seconds=30)

@@ -100,6 +100,9 @@ class PvSource(StrEnum):
     FORECAST_SOLAR = "forecast_solar"
 
 
+# The day of the month a billing cycle starts (1-28), for the savings sensors.
+CONF_BILLING_START_DAY: Final = "billing_start_day"
+
 INPUT_DEFAULTS: Final[dict[str, Any]] = {
     CONF_PRICE_SOURCE: PriceSource.AUTO.value,
     CONF_PRICE_ATTRIBUTE: "prices",
@@ -120,6 +123,7 @@ INPUT_DEFAULTS: Final[dict[str, Any]] = {
     CONF_SOLCAST_ENTITIES: [],
     CONF_SOLCAST_ESTIMATE: "pv_estimate",
     CONF_LOAD_HISTORY_WEEKS: 4,
+    CONF_BILLING_START_DAY: 1,
 }
 
 # The inverter (entry data; changed by the reconfigure step).

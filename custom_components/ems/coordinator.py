@@ -52,12 +52,13 @@ from .house import (
     derive_load_kw,
     read,
 )
-from .planner import Plan, ProblemError, plan
+from .planner import Plan, Problem, ProblemError, plan
 from .planning import PlanningConfig, build_problem
 
 if TYPE_CHECKING:
     from .accounting_glue import EmsAccounting
     from .controller import EmsController
+    from .events import EventLog
     from .inverters.foxess import FoxEssClient
 
 SOURCE_OPTIONS: Mapping[Quantity, str] = MappingProxyType(
@@ -140,6 +141,8 @@ class EmsState:
     house: HouseReadings
     problems: Mapping[Quantity, str] = field(default_factory=dict)
     plan: Plan | None = None
+    # The problem the plan solved, for explanations.
+    problem: Problem | None = None
     # Why the plan is missing or was cut short (missing prices, short forecasts).
     plan_issues: tuple[str, ...] = ()
     updated_at: datetime
@@ -156,6 +159,8 @@ class EmsRuntimeData:
     controller: EmsController | None = None
     # Ends the active override at its `until`.
     cancel_override_timer: CALLBACK_TYPE | None = None
+    # Mode changes and overrides, for the logbook and the UI.
+    events: EventLog | None = None
     # The savings books (accounting_glue); None until set up.
     accounting: EmsAccounting | None = None
 
@@ -265,32 +270,33 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
     async def _async_update_data(self) -> EmsState:
         readings, problems = self._read_house()
         self._log_transitions(problems)
-        if self._replan_due:
+        if self._replan_due or self.data is None:
             self._replan_due = False
-            new_plan, issues = await self._async_plan(readings)
+            new_plan, problem, issues = await self._async_plan(readings)
         else:
-            new_plan = self.data.plan if self.data else None
-            issues = self.data.plan_issues if self.data else ()
+            new_plan, problem = self.data.plan, self.data.problem
+            issues = self.data.plan_issues
         return EmsState(
             house=readings,
             problems=problems,
             plan=new_plan,
+            problem=problem,
             plan_issues=issues,
             updated_at=dt_util.utcnow(),
         )
 
     async def _async_plan(
         self, readings: HouseReadings
-    ) -> tuple[Plan | None, tuple[str, ...]]:
+    ) -> tuple[Plan | None, Problem | None, tuple[str, ...]]:
         """Plan from the current slot on; the solver runs in the executor."""
         if readings.soc_percent is None:
-            return None, ("no valid battery state of charge",)
+            return None, None, ("no valid battery state of charge",)
         gathered = await self.inputs.async_gather(
             self.planning, readings, dt_util.utcnow()
         )
         aligned, issues = gathered.aligned, gathered.issues
         if aligned is None or not aligned.starts:
-            return None, issues
+            return None, None, issues
         settings = self.config_entry.runtime_data.settings
         try:
             problem = build_problem(
@@ -302,7 +308,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             )
         except ProblemError as err:
             LOGGER.warning("EMS cannot plan: %s", err)
-            return None, (*issues, str(err))
+            return None, None, (*issues, str(err))
         result = await self.hass.async_add_executor_job(
             partial(plan, problem, self.planning.method)
         )
@@ -313,7 +319,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             result.status,
             result.solve_seconds,
         )
-        return result, issues
+        return result, problem, issues
 
     def _read_house(self) -> tuple[HouseReadings, dict[Quantity, str]]:
         values: dict[Quantity, float] = {}

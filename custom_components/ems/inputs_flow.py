@@ -24,6 +24,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .const import (
+    CONF_BILLING_START_DAY,
     CONF_EXPORT_FACTOR,
     CONF_EXPORT_FEE,
     CONF_EXPORT_PRICE_ENTITY,
@@ -161,6 +162,7 @@ FORECASTS_SCHEMA = vol.Schema(
         vol.Required(CONF_SLOT_MINUTES): _select(CONF_SLOT_MINUTES, ["15", "30", "60"]),
         vol.Required(CONF_HORIZON_HOURS): _number(1, 96, 1, "h"),
         vol.Required(CONF_PLANNER_METHOD): _select(CONF_PLANNER_METHOD, ["milp", "dp"]),
+        vol.Required(CONF_BILLING_START_DAY, default=1): _number(1, 28, 1, ""),
     }
 )
 
@@ -191,8 +193,9 @@ def merge_step(
         merged[CONF_SLOT_MINUTES] = int(user_input[CONF_SLOT_MINUTES])
     if CONF_HORIZON_HOURS in user_input:
         merged[CONF_HORIZON_HOURS] = int(user_input[CONF_HORIZON_HOURS])
-    if CONF_LOAD_HISTORY_WEEKS in user_input:
-        merged[CONF_LOAD_HISTORY_WEEKS] = int(user_input[CONF_LOAD_HISTORY_WEEKS])
+    for whole in (CONF_LOAD_HISTORY_WEEKS, CONF_BILLING_START_DAY):
+        if whole in user_input:
+            merged[whole] = int(user_input[whole])
     return merged
 
 

@@ -24,6 +24,11 @@ def async_set_override(
     if runtime.cancel_override_timer is not None:
         runtime.cancel_override_timer()
         runtime.cancel_override_timer = None
+    if runtime.events is not None:
+        if override is not None:
+            runtime.events.record("override", describe(override))
+        elif runtime.settings.override is not None:
+            runtime.events.record("override", "override cleared; the plan resumes")
     runtime.settings.override = override
     if override is not None:
 
@@ -32,6 +37,10 @@ def async_set_override(
             runtime.cancel_override_timer = None
             if runtime.settings.override is override:
                 LOGGER.info("EMS override %s ended; the plan resumes", override.mode)
+                if runtime.events is not None:
+                    runtime.events.record(
+                        "override", "override ended; the plan resumes"
+                    )
                 runtime.settings.override = None
                 runtime.settings.changed()
 
@@ -39,6 +48,17 @@ def async_set_override(
             hass, expire, override.until
         )
     runtime.settings.changed()
+
+
+def describe(override: Override) -> str:
+    """Return an override as a user reads it."""
+    until = dt_util.as_local(override.until).strftime("%Y-%m-%d %H:%M")
+    text = f"override {override.mode.value.replace('_', ' ')} until {until}"
+    if override.power_kw is not None:
+        text += f" at {override.power_kw:g} kW"
+    if override.target_soc_percent is not None:
+        text += f" or until {override.target_soc_percent:g} %"
+    return text
 
 
 def override_from_dict(data: dict[str, Any] | None) -> Override | None:

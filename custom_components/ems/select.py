@@ -63,4 +63,6 @@ class EmsModeSelect(EmsEntity, SelectEntity, RestoreEntity):
     async def async_select_option(self, option: str) -> None:
         """Change the operating mode; this ends any override."""
         self.settings.mode = OperatingMode(option)
+        if (events := self._entry.runtime_data.events) is not None:
+            events.record("mode", f"operating mode set to {option.replace('_', ' ')}")
         async_set_override(self.hass, self._entry, None)

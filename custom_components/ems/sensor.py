@@ -264,6 +264,7 @@ class EmsControlSensor(SensorEntity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    _unrecorded_attributes = frozenset({"events"})
 
     def __init__(
         self, *, entry: EmsConfigEntry, description: SensorEntityDescription
@@ -275,6 +276,7 @@ class EmsControlSensor(SensorEntity):
         controller = entry.runtime_data.controller
         assert controller is not None
         self._controller = controller
+        self._events = entry.runtime_data.events
 
     async def async_added_to_hass(self) -> None:
         """Show every control run."""
@@ -302,4 +304,5 @@ class EmsControlSensor(SensorEntity):
             "would_write" if report.dry_run else "wrote": list(report.writes),
             "error": report.error,
             "at": report.at.isoformat(),
+            "events": self._events.recent if self._events else [],
         }

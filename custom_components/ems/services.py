@@ -22,6 +22,7 @@ from .const import CONF_MAX_CHARGE_KW, CONF_MAX_DISCHARGE_KW, DOMAIN
 from .control.model import HardwareLimits, Override, OverrideError
 from .control.policy import validate_override
 from .coordinator import EmsConfigEntry
+from .explanation import explain_slot, slot_index
 from .overrides import async_set_override
 from .planner import InverterMode, plan_to_json
 
@@ -35,6 +36,8 @@ ATTR_UNTIL = "until"
 SERVICE_REPLAN = "replan"
 SERVICE_OVERRIDE = "override"
 SERVICE_CLEAR_OVERRIDE = "clear_override"
+SERVICE_EXPLAIN = "explain"
+ATTR_AT = "at"
 
 ENTRY_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
 OVERRIDE_SCHEMA = ENTRY_SCHEMA.extend(
@@ -46,6 +49,9 @@ OVERRIDE_SCHEMA = ENTRY_SCHEMA.extend(
         vol.Exclusive(ATTR_UNTIL, "end"): cv.datetime,
     }
 )
+
+
+EXPLAIN_SCHEMA = ENTRY_SCHEMA.extend({vol.Optional(ATTR_AT): cv.datetime})
 
 
 def get_entry(hass: HomeAssistant, call: ServiceCall) -> EmsConfigEntry:
@@ -132,6 +138,36 @@ async def _override(call: ServiceCall) -> ServiceResponse:
     return {"settings": entry.runtime_data.settings.as_dict()}
 
 
+async def _explain(call: ServiceCall) -> ServiceResponse:
+    entry = get_entry(call.hass, call)
+    state = entry.runtime_data.coordinator.data
+    if state.plan is None or state.problem is None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="no_plan",
+            translation_placeholders={
+                "issues": "; ".join(state.plan_issues) or "unknown"
+            },
+        )
+    at: datetime | None = call.data.get(ATTR_AT)
+    if at is None:
+        at = dt_util.utcnow()
+    elif at.tzinfo is None:
+        at = at.replace(tzinfo=dt_util.get_default_time_zone())
+    index = slot_index(state.plan, at)
+    if index is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="outside_plan",
+            translation_placeholders={
+                "at": at.isoformat(),
+                "start": state.plan.slots[0].start.isoformat(),
+                "end": state.plan.slots[-1].end.isoformat(),
+            },
+        )
+    return explain_slot(state.problem, state.plan, index)
+
+
 async def _clear_override(call: ServiceCall) -> None:
     entry = get_entry(call.hass, call)
     async_set_override(call.hass, entry, None)
@@ -156,4 +192,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_CLEAR_OVERRIDE, _clear_override, schema=ENTRY_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPLAIN,
+        _explain,
+        schema=EXPLAIN_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )

@@ -30,6 +30,17 @@ async def async_setup_entry(
 class EmsControlSwitch(EmsEntity, SwitchEntity, RestoreEntity):
     """Off by default; the user's choice is kept across restarts."""
 
+    def __init__(
+        self, *, entry: EmsConfigEntry, description: SwitchEntityDescription
+    ) -> None:
+        """Keep the entry to log changes to."""
+        super().__init__(entry=entry, description=description)
+        self._entry = entry
+
+    def _record(self, message: str) -> None:
+        if (events := self._entry.runtime_data.events) is not None:
+            events.record("control", message)
+
     async def async_added_to_hass(self) -> None:
         """Restore the user's choice; a new entry starts with control off."""
         await super().async_added_to_hass()
@@ -43,10 +54,12 @@ class EmsControlSwitch(EmsEntity, SwitchEntity, RestoreEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Let EMS write its plan to the inverter."""
+        self._record("control on: EMS writes its plan to the inverter")
         self.settings.control_enabled = True
         self.settings.changed()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop writing; EMS keeps planning as a dry run."""
+        self._record("control off: the inverter returns to self use")
         self.settings.control_enabled = False
         self.settings.changed()

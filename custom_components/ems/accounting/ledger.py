@@ -309,6 +309,8 @@ class Ledger:
             raise AccountingError("stored accounting periods are invalid")
         for kind in PeriodKind:
             stored = periods.get(kind.value) or {}
+            if not isinstance(stored, Mapping):
+                raise AccountingError(f"stored {kind.value} periods are invalid")
             current = ledger._restored(kind, stored.get("current"))
             if current is None:
                 continue
