@@ -271,7 +271,10 @@ async def test_overrides_and_mode_changes_reach_the_logbook(
     messages = [entry["message"] for entry in entries]
     assert any(m.startswith("override hold until") for m in messages)
     assert "override cleared; the plan resumes" in messages
-    assert any(m.startswith("would switch to hold") for m in messages)
+    override = next(m for m in messages if m.startswith("override hold until"))
+    switched = next(m for m in messages if m.startswith("would switch to hold"))
+    # Both name the end in local time (the test's zone is US/Pacific).
+    assert switched.endswith(f"until {override[-5:]}")
     assert all(entry["entity_id"] == "sensor.ems_control_action" for entry in entries)
     action = hass.states.get("sensor.ems_control_action")
     assert action is not None

@@ -249,7 +249,8 @@ class EmsController:
             ),
             data.plan,
             settings.override,
-            now,
+            # Local time, so the reasons name the times a user reads on the clock.
+            dt_util.as_local(now),
             settings=control_settings(self.entry, settings),
             memory=self.memory,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 import math
 
 from custom_components.ems.planner.model import InverterMode, Plan, PlanSlot
@@ -73,6 +73,7 @@ def decide(
     """Return the commands for now, the deciding layer and reason, and the memory to keep."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
+    zone = now.tzinfo  # reasons name times in the caller's zone
     now = now.astimezone(UTC)
     floor = SetMinSoc(percent=min_soc_floor(settings))
     soc = state.soc_percent
@@ -80,9 +81,15 @@ def decide(
         unknown = _Choice(_SELF_USE, Layer.SAFETY, "safety: SoC unknown, self-use")
         return _decision(unknown, floor, now, memory, frozenset())
     latched = _latch(soc, settings, memory.latched)
-    ended = _override_end(override, soc, now) if override is not None else None
+    ended = _override_end(override, soc, now, zone) if override is not None else None
     choice = _choose(
-        soc, plan, None if ended else override, now, settings=settings, latched=latched
+        soc,
+        plan,
+        None if ended else override,
+        now,
+        settings=settings,
+        latched=latched,
+        zone=zone,
     )
     if ended:
         choice = _Choice(choice.command, choice.layer, f"{choice.reason} ({ended})")
@@ -149,10 +156,12 @@ def _latch(
     return frozenset(latched)
 
 
-def _override_end(override: Override, soc: float, now: datetime) -> str | None:
+def _override_end(
+    override: Override, soc: float, now: datetime, zone: tzinfo
+) -> str | None:
     """Return why the override has ended, None while it lasts."""
     if now >= override.until:
-        return f"override ended at {_clock(override.until)}"
+        return f"override ended at {_clock(override.until, zone)}"
     target = override.target_soc_percent
     if target is None:
         return None
@@ -171,6 +180,7 @@ def _choose(
     *,
     settings: ControlSettings,
     latched: frozenset[Threshold],
+    zone: tzinfo,
 ) -> _Choice:
     """Pick the command of the highest layer that has something to say, below safety."""
     limits = settings.limits
@@ -201,9 +211,7 @@ def _choose(
             if override.target_soc_percent is not None
             else ""
         )
-        reason = (
-            f"override: {_describe(command)} until {_clock(override.until)}{target}"
-        )
+        reason = f"override: {_describe(command)} until {_clock(override.until, zone)}{target}"
         return _Choice(command, Layer.OVERRIDE, reason)
     if settings.manual_mode is not None:
         command = SetMode(
@@ -217,14 +225,14 @@ def _choose(
         reason = (
             "self-use: no plan"
             if plan is None or not plan.slots
-            else f"self-use: the plan is stale (it ends at {_clock(plan.slots[-1].end)})"
+            else f"self-use: the plan is stale (it ends at {_clock(plan.slots[-1].end, zone)})"
         )
         return _Choice(_SELF_USE, Layer.SELF_USE, reason)
     command = SetMode(
         mode=slot.mode,
         power_kw=abs(slot.battery_kw) if slot.mode in POWERED_MODES else None,
     )
-    reason = f"plan: {_describe(command)} until {_clock(slot.end)}: {slot.reason}"
+    reason = f"plan: {_describe(command)} until {_clock(slot.end, zone)}: {slot.reason}"
     return _Choice(command, Layer.PLAN, reason)
 
 
@@ -379,5 +387,6 @@ def _describe(command: SetMode) -> str:
     return f"{command.mode.value} at {command.power_kw:.2f} kW"
 
 
-def _clock(moment: datetime) -> str:
-    return moment.strftime("%H:%M")
+def _clock(moment: datetime, zone: tzinfo) -> str:
+    """Return a moment's wall-clock time in the caller's zone."""
+    return moment.astimezone(zone).strftime("%H:%M")
