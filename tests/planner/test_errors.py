@@ -142,3 +142,24 @@ def test_problem_validates_on_construction() -> None:
             [0.1, 0.1],
             target=SocTarget(soc_percent=80.0, by=START + timedelta(hours=1)),
         )
+
+
+def test_cli_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    """`python -m ... problem.json | head` ends quietly: no traceback, status 0."""
+    # A week of quarter-hours prints far more than a pipe buffers (64 KiB).
+    prices = [0.1, 0.3] * 336
+    week = problem_to_json(problem(prices, load_kw=[0.5] * len(prices)))
+    good = tmp_path / "week.json"
+    good.write_text(json.dumps(week), encoding="utf-8")
+    with subprocess.Popen(
+        [sys.executable, "-m", "custom_components.ems.planner", str(good)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(1) == b"{"
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 0
+    assert "Traceback" not in errors

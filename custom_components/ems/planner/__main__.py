@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 import sys
 
@@ -58,8 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         time_limit=args.time_limit,
         soc_step_percent=args.soc_step,
     )
-    json.dump(plan_to_json(result), sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    try:
+        json.dump(plan_to_json(result), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not an error of the planner. Point
+        # stdout at /dev/null so the interpreter's final flush does not fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
