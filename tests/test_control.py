@@ -168,12 +168,19 @@ async def test_failing_inverter_raises_a_repair_and_recovers(
     action = hass.states.get(ACTION)
     assert action is not None
     assert action.attributes["error"]
+    problem = hass.states.get("binary_sensor.ems_inverter_problem")
+    assert problem is not None
+    assert problem.state == "on"
+    assert "exception" in problem.attributes["error"]
 
     inverter.clear_faults()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))
     await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert inverter.holding(REMOTE_ENABLE) == 1
+    problem = hass.states.get("binary_sensor.ems_inverter_problem")
+    assert problem is not None
+    assert problem.state == "off"
 
 
 @pytest.mark.usefixtures("house")

@@ -43,6 +43,8 @@ async def test_setup_and_unload(
         "number.ems_minimum_state_of_charge",
     }
     assert all(entity.device_id == device.id for entity in entities)
+    # Planning only: there is no inverter to have a problem with.
+    assert hass.states.get("binary_sensor.ems_inverter_problem") is None
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
