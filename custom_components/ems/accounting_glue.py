@@ -16,8 +16,12 @@ plan they come from the price reading the way the planner prices it: import thro
 the retail tariff when prices are spot prices, export always through the export factor
 and fee (with the defaults, export is valued at the import price).
 
+With the user's grid import and export meters selected, the samples book meter
+differences instead (`accounting_meters`).
+
 The books are saved with a delay and on unload; a restored ledger ignores samples it
-has booked already, so a restart neither loses nor double-counts energy.
+has booked already, so a restart neither loses nor double-counts energy. The last meter
+readings are saved beside the books under `meters` (books saved without it still load).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from .accounting import (
     PowerSample,
     period_bounds,
 )
+from .accounting_meters import EnergyMeters, meter_entities
 from .const import (
     CONF_BILLING_START_DAY,
     CONF_CAPACITY_KWH,
@@ -138,6 +143,12 @@ class EmsAccounting:
         self._listeners: list[Callable[[], None]] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._unsub_midnight: CALLBACK_TYPE | None = None
+        entities = meter_entities(entry.options)
+        self._meters = (
+            EnergyMeters(hass, entities, coordinator.limits, self._config.max_gap)
+            if entities
+            else None
+        )
 
     async def async_load(self) -> None:
         """Restore the saved books; on unreadable data start fresh with a warning."""
@@ -148,6 +159,9 @@ class EmsAccounting:
         except (AccountingError, HomeAssistantError) as err:
             LOGGER.warning("EMS starts its accounting afresh: %s", err)
             self.ledger = Ledger(self._config)
+            stored = None
+        if self._meters is not None and stored is not None:
+            self._meters.restore(stored.get("meters"))
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -165,7 +179,7 @@ class EmsAccounting:
         if self._unsubs:
             self.sample()
         self._async_stop_tracking()
-        await self._store.async_save(self.ledger.to_dict())
+        await self._store.async_save(self._stored())
 
     @callback
     def _async_stop_tracking(self) -> None:
@@ -193,8 +207,20 @@ class EmsAccounting:
     @callback
     def sample(self) -> None:
         """Book the time since the last sample from the house as it is now."""
-        if self.ledger.add_sample(self._read_sample(dt_util.utcnow())):
-            self._store.async_delay_save(self.ledger.to_dict, SAVE_DELAY_SECONDS)
+        sample = self._read_sample(dt_util.utcnow())
+        if self._meters is None:
+            changed = self.ledger.add_sample(sample)
+        else:
+            changed = self._meters.book(self.ledger, sample)
+        if changed:
+            self._store.async_delay_save(self._stored, SAVE_DELAY_SECONDS)
+
+    def _stored(self) -> dict[str, Any]:
+        """Return what the Store keeps: the books, and the meters' last readings."""
+        stored = self.ledger.to_dict()
+        if self._meters is not None:
+            stored["meters"] = self._meters.to_dict()
+        return stored
 
     def _read_sample(self, now: datetime) -> PowerSample:
         """Read the source states, validated against the house's limits."""

@@ -57,6 +57,7 @@ from .const import (
     DEFAULT_UNIT_ID,
     DOMAIN,
     LOGGER,
+    METER_OPTIONS,
     InverterType,
     PriceSource,
 )
@@ -76,6 +77,7 @@ from .inverters.foxess import (
     InverterTimeoutError,
     UnsupportedModelError,
 )
+from .meters_flow import METER_FIELDS, meter_errors
 
 DEFAULT_NAME = "EMS"
 PROBE_TIMEOUT = 5.0
@@ -123,6 +125,7 @@ SENSORS_SCHEMA = vol.Schema(
         vol.Required(CONF_GRID_POWER_ENTITY): _sensor(SensorDeviceClass.POWER),
         vol.Optional(CONF_LOAD_POWER_ENTITY): _sensor(SensorDeviceClass.POWER),
         vol.Required(CONF_PRICE_ENTITY): _sensor(),
+        **METER_FIELDS,
     }
 )
 
@@ -234,7 +237,10 @@ class EmsConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the house's sensors."""
+        errors: dict[str, str] = {}
         if user_input is not None:
+            errors = meter_errors(self.hass, user_input)
+        if user_input is not None and not errors:
             self._name = user_input.pop(CONF_NAME, DEFAULT_NAME)
             await self.async_set_unique_id(
                 self._battery_id(user_input[CONF_SOC_ENTITY])
@@ -245,7 +251,11 @@ class EmsConfigFlow(ConfigFlow, domain=DOMAIN):
         schema = vol.Schema(
             {vol.Required(CONF_NAME, default=DEFAULT_NAME): TextSelector()}
         ).extend(SENSORS_SCHEMA.schema)
-        return self.async_show_form(step_id="user", data_schema=schema)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+        )
 
     async def async_step_battery(
         self, user_input: dict[str, Any] | None = None
@@ -370,16 +380,21 @@ class EmsOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the house's sensors again."""
+        errors: dict[str, str] = {}
         if user_input is not None:
+            errors = meter_errors(self.hass, user_input)
+        if user_input is not None and not errors:
             self._options = {**self.config_entry.options, **user_input}
-            if CONF_LOAD_POWER_ENTITY not in user_input:
-                self._options.pop(CONF_LOAD_POWER_ENTITY, None)
+            for key in (CONF_LOAD_POWER_ENTITY, *METER_OPTIONS):
+                if key not in user_input:
+                    self._options.pop(key, None)
             return await self.async_step_battery()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                SENSORS_SCHEMA, self.config_entry.options
+                SENSORS_SCHEMA, user_input or self.config_entry.options
             ),
+            errors=errors,
         )
 
     async def async_step_battery(

@@ -18,6 +18,21 @@ CONF_LOAD_POWER_ENTITY: Final = "load_power_entity"
 CONF_GRID_POWER_ENTITY: Final = "grid_power_entity"
 CONF_PRICE_ENTITY: Final = "price_entity"
 
+# The user's energy meters (options, all optional): with the grid import and export
+# meters the savings books use meter deltas instead of integrated power.
+CONF_IMPORT_METER_ENTITY: Final = "grid_import_meter_entity"
+CONF_EXPORT_METER_ENTITY: Final = "grid_export_meter_entity"
+CONF_PV_METER_ENTITY: Final = "pv_meter_entity"
+CONF_CHARGE_METER_ENTITY: Final = "battery_charge_meter_entity"
+CONF_DISCHARGE_METER_ENTITY: Final = "battery_discharge_meter_entity"
+METER_OPTIONS: Final = (
+    CONF_IMPORT_METER_ENTITY,
+    CONF_EXPORT_METER_ENTITY,
+    CONF_PV_METER_ENTITY,
+    CONF_CHARGE_METER_ENTITY,
+    CONF_DISCHARGE_METER_ENTITY,
+)
+
 # The battery and the grid connection (options).
 CONF_CAPACITY_KWH: Final = "capacity_kwh"
 CONF_MIN_SOC: Final = "min_soc_percent"

@@ -10,6 +10,7 @@ from .planner.prices import PriceScale, to_per_kwh
 
 _UNAVAILABLE_STATES = frozenset({"unavailable", "unknown", "none", ""})
 _POWER_TO_KW = {"W": 0.001, "kW": 1.0, "MW": 1000.0}
+_ENERGY_TO_KWH = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0}
 _CENT_UNITS = frozenset({"c", "ct", "cent", "cents", "öre", "ore", "p", "pence", "øre"})
 
 # A reading this far beyond a configured limit is a spike, not a measurement.
@@ -105,6 +106,14 @@ def convert(quantity: Quantity, state: str, unit: str | None) -> float:
             if unit not in _POWER_TO_KW:
                 raise ReadingError(f"unit {unit!r} is not a power unit (W, kW, MW)")
             return value * _POWER_TO_KW[unit]
+
+
+def convert_energy(state: str, unit: str | None) -> float:
+    """Convert an energy meter's state to kWh (from Wh, kWh or MWh)."""
+    value = _number(state)
+    if unit not in _ENERGY_TO_KWH:
+        raise ReadingError(f"unit {unit!r} is not an energy unit (Wh, kWh, MWh)")
+    return value * _ENERGY_TO_KWH[unit]
 
 
 def read(
