@@ -266,19 +266,10 @@ class EnergyMeters:
     ) -> tuple[float | None, float]:
         """Return the energy counted (None for a spike) and the value to go on from."""
         entity_id = self._entities[flow]
-        if after >= before:
-            delta = after - before
-        elif after >= before * (1.0 - RESET_DROP):
+        if before * (1.0 - RESET_DROP) <= after < before:
             return 0.0, before
-        else:
-            LOGGER.info(
-                "EMS: the energy meter %s was reset (%g kWh after %g kWh); "
-                "its new value is booked as counted since the reset",
-                entity_id,
-                after,
-                before,
-            )
-            delta = after
+        reset = after < before
+        delta = after if reset else after - before
         slack_hours = METER_SLACK.total_seconds() / 3600.0
         allowed = flow_limit_kw(flow, self._limits) * max(hours, slack_hours)
         if delta > allowed:
@@ -293,6 +284,14 @@ class EnergyMeters:
                 )
             return None, after
         self._spiking.discard(flow)
+        if reset:
+            LOGGER.info(
+                "EMS: the energy meter %s was reset (%g kWh after %g kWh); "
+                "its new value is booked as counted since the reset",
+                entity_id,
+                after,
+                before,
+            )
         return delta, after
 
 
