@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 import math
 
-from .planner.prices import PriceScale, to_per_kwh
+from .inputs.prices import per_kwh, scale_from_unit
 
 _UNAVAILABLE_STATES = frozenset({"unavailable", "unknown", "none", ""})
 _POWER_TO_KW = {"W": 0.001, "kW": 1.0, "MW": 1000.0}
 _ENERGY_TO_KWH = {"Wh": 0.001, "kWh": 1.0, "MWh": 1000.0}
-_CENT_UNITS = frozenset({"c", "ct", "cent", "cents", "öre", "ore", "p", "pence", "øre"})
 
 # A reading this far beyond a configured limit is a spike, not a measurement.
 PLAUSIBILITY_FACTOR = 1.25
@@ -77,21 +76,6 @@ def _number(state: str) -> float:
     return value
 
 
-def price_scale(unit: str | None) -> PriceScale:
-    """Return how a price sensor's unit (for example `EUR/kWh`, `öre/kWh`) scales."""
-    if not unit or "/" not in unit:
-        return PriceScale.PER_KWH
-    money, _, energy = unit.partition("/")
-    energy = energy.strip()
-    if energy == "MWh":
-        return PriceScale.PER_MWH
-    if energy != "kWh":
-        raise ReadingError(f"unit {unit!r} is not a price per kWh or MWh")
-    if money.strip().lower() in _CENT_UNITS:
-        return PriceScale.CENTS_PER_KWH
-    return PriceScale.PER_KWH
-
-
 def convert(quantity: Quantity, state: str, unit: str | None) -> float:
     """Convert a state to EMS units: % for SoC, kW for power, currency per kWh."""
     value = _number(state)
@@ -101,7 +85,11 @@ def convert(quantity: Quantity, state: str, unit: str | None) -> float:
                 raise ReadingError(f"unit {unit!r} is not %")
             return value
         case Quantity.PRICE:
-            return to_per_kwh(value, price_scale(unit))
+            if not unit or "/" not in unit:
+                return value  # a bare number is taken as currency per kWh
+            if (scale := scale_from_unit(unit)) is None:
+                raise ReadingError(f"unit {unit!r} is not a price per Wh, kWh or MWh")
+            return per_kwh(value, scale)
         case _:
             if unit not in _POWER_TO_KW:
                 raise ReadingError(f"unit {unit!r} is not a power unit (W, kW, MW)")

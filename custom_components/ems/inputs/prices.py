@@ -26,7 +26,9 @@ _SCALE_BY_ENERGY_UNIT: dict[str, tuple[PriceScale, float]] = {
     "kwh": (PriceScale.PER_KWH, 1.0),
     "mwh": (PriceScale.PER_MWH, 1.0),
 }
-_SUBUNITS = frozenset({"c", "ct", "cent", "cents", "öre", "ore", "øre", "p", "snt"})
+_SUBUNITS = frozenset(
+    {"c", "ct", "cent", "cents", "öre", "ore", "øre", "p", "pence", "snt"}
+)
 
 
 def energy_unit_scale(energy: str, *, subunit: bool) -> tuple[PriceScale, float] | None:
@@ -58,7 +60,8 @@ def currency_of(unit: str) -> str | None:
     return money if money and money.lower() not in _SUBUNITS else None
 
 
-def _per_kwh(value: float, unit: tuple[PriceScale, float]) -> float:
+def per_kwh(value: float, unit: tuple[PriceScale, float]) -> float:
+    """Convert a price in `unit` (from `scale_from_unit`) to currency per kWh."""
     scale, factor = unit
     return to_per_kwh(value * factor, scale)
 
@@ -101,7 +104,7 @@ def _points_with_ends(
         elif price is None:
             warnings.append(f"{where}[{index}]: unreadable '{price_key}'")
         else:
-            parsed.append((start, end, _per_kwh(price, unit)))
+            parsed.append((start, end, per_kwh(price, unit)))
     parsed.sort(key=lambda item: item[0])
     ends = ends_from_starts([start for start, _, _ in parsed])
     return [
