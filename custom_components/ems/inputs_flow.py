@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import time
-from typing import Any, Literal
+from typing import Any
 
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -13,8 +13,6 @@ from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -62,21 +60,8 @@ from .const import (
     PriceSource,
     PvSource,
 )
+from .flow_schemas import number_selector
 from .inputs import SolcastEstimate
-
-
-def _number(
-    low: float, high: float, step: float | Literal["any"], unit: str = ""
-) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=low,
-            max=high,
-            step=step,
-            unit_of_measurement=unit,
-            mode=NumberSelectorMode.BOX,
-        )
-    )
 
 
 def _select(key: str, choices: list[str]) -> SelectSelector:
@@ -88,7 +73,7 @@ def _select(key: str, choices: list[str]) -> SelectSelector:
 
 
 def _price(low: float = -10.0) -> NumberSelector:
-    return _number(low, 100, "any", "/kWh")
+    return number_selector(low, 100, "any", "/kWh")
 
 
 PRICES_SCHEMA = vol.Schema(
@@ -101,9 +86,9 @@ PRICES_SCHEMA = vol.Schema(
         ),
         vol.Required(CONF_PRICES_ARE_SPOT): BooleanSelector(),
         vol.Required(CONF_MARKUP): _price(),
-        vol.Required(CONF_VAT_PERCENT): _number(0, 100, 0.1, "%"),
+        vol.Required(CONF_VAT_PERCENT): number_selector(0, 100, 0.1, "%"),
         vol.Required(CONF_FEES): _price(),
-        vol.Required(CONF_EXPORT_FACTOR): _number(0, 10, 0.01),
+        vol.Required(CONF_EXPORT_FACTOR): number_selector(0, 10, 0.01),
         vol.Required(CONF_EXPORT_FEE): _price(),
     }
 )
@@ -158,11 +143,11 @@ FORECASTS_SCHEMA = vol.Schema(
         vol.Optional(CONF_WEATHER_ENTITY): EntitySelector(
             EntitySelectorConfig(domain="weather")
         ),
-        vol.Required(CONF_LOAD_HISTORY_WEEKS): _number(1, 12, 1, "weeks"),
+        vol.Required(CONF_LOAD_HISTORY_WEEKS): number_selector(1, 12, 1, "weeks"),
         vol.Required(CONF_SLOT_MINUTES): _select(CONF_SLOT_MINUTES, ["15", "30", "60"]),
-        vol.Required(CONF_HORIZON_HOURS): _number(1, 96, 1, "h"),
+        vol.Required(CONF_HORIZON_HOURS): number_selector(1, 96, 1, "h"),
         vol.Required(CONF_PLANNER_METHOD): _select(CONF_PLANNER_METHOD, ["milp", "dp"]),
-        vol.Required(CONF_BILLING_START_DAY, default=1): _number(1, 28, 1, ""),
+        vol.Required(CONF_BILLING_START_DAY, default=1): number_selector(1, 28, 1, ""),
     }
 )
 

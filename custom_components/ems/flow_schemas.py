@@ -1,0 +1,109 @@
+"""Forms shared by the config and options flows: the house's sensors and the battery."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_BATTERY_POWER_ENTITY,
+    CONF_CAPACITY_KWH,
+    CONF_CHARGE_EFFICIENCY,
+    CONF_CYCLE_COST,
+    CONF_DISCHARGE_EFFICIENCY,
+    CONF_GRID_POWER_ENTITY,
+    CONF_LOAD_POWER_ENTITY,
+    CONF_MAX_CHARGE_KW,
+    CONF_MAX_DISCHARGE_KW,
+    CONF_MAX_EXPORT_KW,
+    CONF_MAX_IMPORT_KW,
+    CONF_MAX_SOC,
+    CONF_MIN_SOC,
+    CONF_PRICE_ENTITY,
+    CONF_PV_PEAK_KW,
+    CONF_PV_POWER_ENTITY,
+    CONF_SOC_ENTITY,
+)
+from .meters_flow import METER_FIELDS
+
+BATTERY_DEFAULTS: dict[str, float] = {
+    CONF_CAPACITY_KWH: 10.0,
+    CONF_MIN_SOC: 10.0,
+    CONF_MAX_SOC: 100.0,
+    CONF_MAX_CHARGE_KW: 5.0,
+    CONF_MAX_DISCHARGE_KW: 5.0,
+    CONF_CHARGE_EFFICIENCY: 95.0,
+    CONF_DISCHARGE_EFFICIENCY: 95.0,
+    CONF_CYCLE_COST: 0.02,
+    CONF_MAX_IMPORT_KW: 17.0,
+    CONF_MAX_EXPORT_KW: 17.0,
+    CONF_PV_PEAK_KW: 10.0,
+}
+
+
+def number_selector(
+    low: float, high: float, step: float | Literal["any"], unit: str = ""
+) -> NumberSelector:
+    """Return a number box with limits, step and unit."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=step,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+def _sensor(device_class: SensorDeviceClass | None = None) -> EntitySelector:
+    if device_class is None:
+        return EntitySelector(EntitySelectorConfig(domain="sensor"))
+    return EntitySelector(
+        EntitySelectorConfig(domain="sensor", device_class=device_class.value)
+    )
+
+
+SENSORS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SOC_ENTITY): _sensor(SensorDeviceClass.BATTERY),
+        vol.Required(CONF_BATTERY_POWER_ENTITY): _sensor(SensorDeviceClass.POWER),
+        vol.Required(CONF_PV_POWER_ENTITY): _sensor(SensorDeviceClass.POWER),
+        vol.Required(CONF_GRID_POWER_ENTITY): _sensor(SensorDeviceClass.POWER),
+        vol.Optional(CONF_LOAD_POWER_ENTITY): _sensor(SensorDeviceClass.POWER),
+        vol.Required(CONF_PRICE_ENTITY): _sensor(),
+        **METER_FIELDS,
+    }
+)
+
+BATTERY_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_CAPACITY_KWH): number_selector(0.5, 1000, 0.1, "kWh"),
+        vol.Required(CONF_MIN_SOC): number_selector(0, 100, 1, "%"),
+        vol.Required(CONF_MAX_SOC): number_selector(0, 100, 1, "%"),
+        vol.Required(CONF_MAX_CHARGE_KW): number_selector(0.1, 500, 0.1, "kW"),
+        vol.Required(CONF_MAX_DISCHARGE_KW): number_selector(0.1, 500, 0.1, "kW"),
+        vol.Required(CONF_CHARGE_EFFICIENCY): number_selector(50, 100, 0.5, "%"),
+        vol.Required(CONF_DISCHARGE_EFFICIENCY): number_selector(50, 100, 0.5, "%"),
+        vol.Required(CONF_CYCLE_COST): number_selector(0, 10, 0.001, "/kWh"),
+        vol.Required(CONF_MAX_IMPORT_KW): number_selector(0.1, 1000, 0.1, "kW"),
+        vol.Required(CONF_MAX_EXPORT_KW): number_selector(0, 1000, 0.1, "kW"),
+        vol.Required(CONF_PV_PEAK_KW): number_selector(0, 1000, 0.1, "kW"),
+    }
+)
+
+
+def battery_errors(user_input: dict[str, Any]) -> dict[str, str]:
+    """Return the battery form's errors: the minimum SoC must be below the maximum."""
+    if user_input[CONF_MIN_SOC] >= user_input[CONF_MAX_SOC]:
+        return {CONF_MIN_SOC: "min_soc_not_below_max"}
+    return {}

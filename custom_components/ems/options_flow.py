@@ -1,0 +1,152 @@
+"""Options flow for EMS: the sensors, the battery, the prices and the forecasts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+import voluptuous as vol
+
+from .const import CONF_LOAD_POWER_ENTITY, CONF_PRICE_SOURCE, METER_OPTIONS, PriceSource
+from .flow_schemas import BATTERY_SCHEMA, SENSORS_SCHEMA, battery_errors
+from .inputs_flow import (
+    FORECASTS_SCHEMA,
+    PRICES_SCHEMA,
+    SOURCE_STEPS,
+    forecasts_errors,
+    merge_step,
+    suggested,
+    two_rate_errors,
+)
+from .meters_flow import meter_errors
+
+
+class EmsOptionsFlow(OptionsFlow):
+    """Tune the sensors, the battery and the grid connection."""
+
+    def __init__(self) -> None:
+        """Start from the entry's current options."""
+        self._options: dict[str, Any] = {}
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the house's sensors again."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = meter_errors(self.hass, user_input)
+        if user_input is not None and not errors:
+            self._options = {**self.config_entry.options, **user_input}
+            for key in (CONF_LOAD_POWER_ENTITY, *METER_OPTIONS):
+                if key not in user_input:
+                    self._options.pop(key, None)
+            return await self.async_step_battery()
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                SENSORS_SCHEMA, user_input or self.config_entry.options
+            ),
+            errors=errors,
+        )
+
+    async def async_step_battery(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Tune the battery and the grid connection."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = battery_errors(user_input)
+            if not errors:
+                self._options.update(user_input)
+                return await self.async_step_prices()
+        return self.async_show_form(
+            step_id="battery",
+            data_schema=self.add_suggested_values_to_schema(
+                BATTERY_SCHEMA, user_input or self.config_entry.options
+            ),
+            errors=errors,
+        )
+
+    async def async_step_prices(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose where prices come from and how spot prices become retail."""
+        if user_input is not None:
+            self._options = merge_step(self._options, PRICES_SCHEMA, user_input)
+            source = PriceSource(user_input[CONF_PRICE_SOURCE])
+            if source in SOURCE_STEPS:
+                return await self._async_price_details(SOURCE_STEPS[source], None)
+            return await self.async_step_forecasts()
+        return self._show_inputs_form("prices", PRICES_SCHEMA)
+
+    async def async_step_nordpool_core(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the core Nord Pool entry and area."""
+        return await self._async_price_details(
+            SOURCE_STEPS[PriceSource.NORDPOOL_CORE], user_input
+        )
+
+    async def async_step_tibber(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the Tibber home, if there are several."""
+        return await self._async_price_details(
+            SOURCE_STEPS[PriceSource.TIBBER], user_input
+        )
+
+    async def async_step_price_attribute(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the attribute and keys that hold the price list."""
+        return await self._async_price_details(
+            SOURCE_STEPS[PriceSource.ATTRIBUTE_LIST], user_input
+        )
+
+    async def async_step_two_rate(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Describe the fixed peak and off-peak tariff."""
+        return await self._async_price_details(
+            SOURCE_STEPS[PriceSource.TWO_RATE], user_input
+        )
+
+    async def _async_price_details(
+        self, step: tuple[str, vol.Schema], user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        step_id, schema = step
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = two_rate_errors(user_input) if step_id == "two_rate" else {}
+            if not errors:
+                self._options = merge_step(self._options, schema, user_input)
+                return await self.async_step_forecasts()
+        return self._show_inputs_form(step_id, schema, user_input, errors)
+
+    async def async_step_forecasts(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the PV forecast, the weather and how EMS plans."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = forecasts_errors(user_input)
+            if not errors:
+                return self.async_create_entry(
+                    data=merge_step(self._options, FORECASTS_SCHEMA, user_input)
+                )
+        return self._show_inputs_form("forecasts", FORECASTS_SCHEMA, user_input, errors)
+
+    def _show_inputs_form(
+        self,
+        step_id: str,
+        schema: vol.Schema,
+        user_input: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                schema, suggested(user_input or self._options)
+            ),
+            errors=errors or {},
+        )
