@@ -31,7 +31,6 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import (
@@ -66,7 +65,6 @@ from .const import (
     LOGGER,
 )
 from .coordinator import EmsConfigEntry, EmsCoordinator
-from .house import Quantity, ReadingError, read
 from .planner import Plan
 
 DEFAULT_BILLING_START_DAY: Final[int] = int(INPUT_DEFAULTS[CONF_BILLING_START_DAY])
@@ -118,12 +116,8 @@ def ledger_config(hass: HomeAssistant, entry: EmsConfigEntry) -> LedgerConfig:
 
 def current_prices(plan: Plan | None, at: datetime) -> tuple[float, float] | None:
     """Return the (import, export) prices of the plan's slot holding `at`."""
-    if plan is None:
-        return None
-    for slot in plan.slots:
-        if slot.start <= at < slot.end:
-            return slot.import_price, slot.export_price
-    return None
+    slot = None if plan is None else plan.slot_at(at)
+    return None if slot is None else (slot.import_price, slot.export_price)
 
 
 class EmsAccounting:
@@ -223,25 +217,16 @@ class EmsAccounting:
         return stored
 
     def _read_sample(self, now: datetime) -> PowerSample:
-        """Read the source states, validated against the house's limits."""
-        coordinator = self._coordinator
-        values: dict[Quantity, float] = {}
-        for quantity, entity_id in coordinator.sources.items():
-            if (state := self.hass.states.get(entity_id)) is None:
-                continue
-            unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-            try:
-                values[quantity] = read(quantity, state.state, unit, coordinator.limits)
-            except ReadingError:
-                continue
-        import_price, export_price = self._prices(values.get(Quantity.PRICE), now)
+        """Read the source states, validated as the coordinator validates them."""
+        readings, _problems = self._coordinator.read_house()
+        import_price, export_price = self._prices(readings.price_per_kwh, now)
         return PowerSample(
             at=now,
-            grid_kw=values.get(Quantity.GRID_POWER),
-            pv_kw=values.get(Quantity.PV_POWER),
-            battery_kw=values.get(Quantity.BATTERY_POWER),
-            load_kw=values.get(Quantity.LOAD_POWER),
-            soc_percent=values.get(Quantity.SOC),
+            grid_kw=readings.grid_kw,
+            pv_kw=readings.pv_kw,
+            battery_kw=readings.battery_kw,
+            load_kw=readings.load_kw,
+            soc_percent=readings.soc_percent,
             import_price=import_price,
             export_price=export_price,
         )

@@ -243,7 +243,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         if self._prices_changed(event):
             self._replan_due = True
             self.hass.async_create_task(self.async_request_refresh())
-        elif self.data is None or self._matters(self._read_house()):
+        elif self.data is None or self._matters(self.read_house()):
             self.hass.async_create_task(self.async_request_refresh())
 
     def _prices_changed(self, event: Event[EventStateChangedData]) -> bool:
@@ -268,7 +268,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         return False
 
     async def _async_update_data(self) -> EmsState:
-        readings, problems = self._read_house()
+        readings, problems = self.read_house()
         self._log_transitions(problems)
         if self._replan_due or self.data is None:
             self._replan_due = False
@@ -321,7 +321,8 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         )
         return result, problem, issues
 
-    def _read_house(self) -> tuple[HouseReadings, dict[Quantity, str]]:
+    def read_house(self) -> tuple[HouseReadings, dict[Quantity, str]]:
+        """Read the source entities now: validated readings, and why any is missing."""
         values: dict[Quantity, float] = {}
         problems: dict[Quantity, str] = {}
         for quantity, entity_id in self.sources.items():

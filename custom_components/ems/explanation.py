@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from .planner import Plan, Problem, evaluate
 
 _KW = 1e-3
-
-
-def slot_index(plan: Plan, at: datetime) -> int | None:
-    """Return the index of the plan's slot that covers `at`, None outside the plan."""
-    return next(
-        (index for index, slot in enumerate(plan.slots) if slot.start <= at < slot.end),
-        None,
-    )
 
 
 def _self_use_kw(problem: Problem, index: int) -> float:

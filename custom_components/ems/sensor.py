@@ -90,10 +90,7 @@ SENSORS: tuple[EmsSensorEntityDescription, ...] = (
 
 def current_slot(plan: Plan | None) -> PlanSlot | None:
     """Return the plan's slot that covers the present moment."""
-    if plan is None:
-        return None
-    now = dt_util.utcnow()
-    return next((slot for slot in plan.slots if slot.start <= now < slot.end), None)
+    return None if plan is None else plan.slot_at(dt_util.utcnow())
 
 
 def chart_rows(plan: Plan) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from .const import CONF_MAX_CHARGE_KW, CONF_MAX_DISCHARGE_KW, DOMAIN
 from .control.model import HardwareLimits, Override, OverrideError
 from .control.policy import validate_override
 from .coordinator import EmsConfigEntry
-from .explanation import explain_slot, slot_index
+from .explanation import explain_slot
 from .overrides import async_set_override
 from .planner import InverterMode, plan_to_json
 
@@ -154,7 +154,7 @@ async def _explain(call: ServiceCall) -> ServiceResponse:
         at = dt_util.utcnow()
     elif at.tzinfo is None:
         at = at.replace(tzinfo=dt_util.get_default_time_zone())
-    index = slot_index(state.plan, at)
+    index = state.plan.slot_index(at)
     if index is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

@@ -39,18 +39,7 @@ _HOLD = SetMode(mode=InverterMode.HOLD)
 
 def slot_at(plan: Plan | None, now: datetime) -> PlanSlot | None:
     """Return the plan slot covering the instant `now` (start <= now < end), None if none does."""
-    if plan is None:
-        return None
-    # In UTC: aware datetimes sharing one tzinfo compare by wall clock, ignoring DST folds.
-    moment = now.astimezone(UTC)
-    return next(
-        (
-            s
-            for s in plan.slots
-            if s.start.astimezone(UTC) <= moment < s.end.astimezone(UTC)
-        ),
-        None,
-    )
+    return None if plan is None else plan.slot_at(now)
 
 
 def min_soc_floor(settings: ControlSettings) -> int:

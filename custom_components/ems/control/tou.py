@@ -95,10 +95,8 @@ def clock(moment: time) -> str:
 def day_window(plan: Plan, now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
     """Return [start, end): from the slot in force now to the same wall-clock time tomorrow."""
     moment = utc(now)
-    start = next(
-        (utc(s.start) for s in plan.slots if utc(s.start) <= moment < utc(s.end)),
-        moment,
-    )
+    slot = plan.slot_at(moment)
+    start = utc(slot.start) if slot is not None else moment
     local = start.astimezone(tz)
     tomorrow = datetime.combine(local.date() + timedelta(days=1), local.time(), tz)
     return start, utc(tomorrow)

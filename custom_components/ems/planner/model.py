@@ -299,3 +299,22 @@ class Plan:
     def saving_over_self_use(self) -> float:
         """Return what this plan earns over plain self-use."""
         return self.cost_self_use - self.objective
+
+    def slot_index(self, moment: datetime) -> int | None:
+        """Return the index of the slot covering `moment` (start <= moment < end)."""
+        # In UTC: aware datetimes sharing one tzinfo compare by wall clock, ignoring
+        # DST folds.
+        instant = moment.astimezone(UTC)
+        return next(
+            (
+                index
+                for index, slot in enumerate(self.slots)
+                if slot.start.astimezone(UTC) <= instant < slot.end.astimezone(UTC)
+            ),
+            None,
+        )
+
+    def slot_at(self, moment: datetime) -> PlanSlot | None:
+        """Return the slot covering `moment`, None outside the plan."""
+        index = self.slot_index(moment)
+        return None if index is None else self.slots[index]
