@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 import logging
@@ -140,6 +141,15 @@ INPUT_DEFAULTS: Final[dict[str, Any]] = {
     CONF_LOAD_HISTORY_WEEKS: 4,
     CONF_BILLING_START_DAY: 1,
 }
+
+# Every tunable option's default, for entries made before the option existed.
+OPTION_DEFAULTS: Final[dict[str, Any]] = {**PLANNING_DEFAULTS, **INPUT_DEFAULTS}
+
+
+def option(options: Mapping[str, Any], key: str) -> Any:
+    """Return an option, with its default for entries made before it."""
+    return options.get(key, OPTION_DEFAULTS.get(key))
+
 
 # The inverter (entry data; changed by the reconfigure step).
 CONF_INVERTER_TYPE: Final = "inverter_type"

@@ -17,6 +17,7 @@ from .const import (
     CONF_SOLCAST_ESTIMATE,
     CONF_WEATHER_ENTITY,
     PvSource,
+    option,
 )
 from .inputs import (
     UPDATE_PERIOD,
@@ -31,7 +32,6 @@ from .inputs import (
     solcast,
     weather_temperatures,
 )
-from .price_sources import option
 from .source_log import SourceLog
 
 

@@ -55,8 +55,7 @@ from .const import (
     CONF_TIBBER_HOME,
     CONF_VAT_PERCENT,
     CONF_WEATHER_ENTITY,
-    INPUT_DEFAULTS,
-    PLANNING_DEFAULTS,
+    OPTION_DEFAULTS,
     PriceSource,
     PvSource,
 )
@@ -161,7 +160,7 @@ SOURCE_STEPS: dict[PriceSource, tuple[str, vol.Schema]] = {
 
 def suggested(options: Mapping[str, Any]) -> dict[str, Any]:
     """Return the options with defaults filled in, shaped for the forms."""
-    values = {**PLANNING_DEFAULTS, **INPUT_DEFAULTS, **options}
+    values = {**OPTION_DEFAULTS, **options}
     values[CONF_SLOT_MINUTES] = str(values[CONF_SLOT_MINUTES])
     return values
 

@@ -24,11 +24,11 @@ from .const import (
     CONF_LOAD_POWER_ENTITY,
     CONF_PV_POWER_ENTITY,
     CONF_WEATHER_ENTITY,
+    option,
 )
 from .house import derive_load_kw
 from .inputs import LoadForecast, LoadMethod, forecast_load, mean_absolute_error
 from .inputs.series import floor_instant, parse_number
-from .price_sources import option
 
 _HOUR = timedelta(hours=1)
 

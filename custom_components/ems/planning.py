@@ -26,7 +26,7 @@ from .const import (
     CONF_PRICES_ARE_SPOT,
     CONF_SLOT_MINUTES,
     CONF_VAT_PERCENT,
-    PLANNING_DEFAULTS,
+    option,
 )
 from .inputs import AlignedInputs
 from .planner import Battery, Grid, Problem, ReserveWindow
@@ -47,20 +47,17 @@ class PlanningConfig:
     def from_options(cls, options: Mapping[str, Any]) -> PlanningConfig:
         """Read the planning options, with defaults for entries made before them."""
 
-        def get(key: str) -> Any:
-            return options.get(key, PLANNING_DEFAULTS[key])
-
         return cls(
-            slot_minutes=int(get(CONF_SLOT_MINUTES)),
-            horizon_hours=int(get(CONF_HORIZON_HOURS)),
-            method="dp" if get(CONF_PLANNER_METHOD) == "dp" else "milp",
-            prices_are_spot=bool(get(CONF_PRICES_ARE_SPOT)),
+            slot_minutes=int(option(options, CONF_SLOT_MINUTES)),
+            horizon_hours=int(option(options, CONF_HORIZON_HOURS)),
+            method="dp" if option(options, CONF_PLANNER_METHOD) == "dp" else "milp",
+            prices_are_spot=bool(option(options, CONF_PRICES_ARE_SPOT)),
             tariff=RetailTariff(
-                markup_per_kwh=float(get(CONF_MARKUP)),
-                vat_percent=float(get(CONF_VAT_PERCENT)),
-                fees_per_kwh=float(get(CONF_FEES)),
-                export_factor=float(get(CONF_EXPORT_FACTOR)),
-                export_fee_per_kwh=float(get(CONF_EXPORT_FEE)),
+                markup_per_kwh=float(option(options, CONF_MARKUP)),
+                vat_percent=float(option(options, CONF_VAT_PERCENT)),
+                fees_per_kwh=float(option(options, CONF_FEES)),
+                export_factor=float(option(options, CONF_EXPORT_FACTOR)),
+                export_fee_per_kwh=float(option(options, CONF_EXPORT_FEE)),
             ),
         )
 

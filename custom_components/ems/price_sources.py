@@ -31,8 +31,8 @@ from .const import (
     CONF_PRICE_UNIT,
     CONF_PRICE_VALUE_KEY,
     CONF_TIBBER_HOME,
-    INPUT_DEFAULTS,
     PriceSource,
+    option,
 )
 from .inputs import (
     InputsError,
@@ -62,11 +62,6 @@ class Prices:
 
     import_prices: PriceSeries
     export_prices: PriceSeries
-
-
-def option(options: Mapping[str, Any], key: str) -> Any:
-    """Return an input option, with its default for entries made before it."""
-    return options.get(key, INPUT_DEFAULTS.get(key))
 
 
 class _DailyCache:
