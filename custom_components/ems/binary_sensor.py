@@ -13,9 +13,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .controller import EmsController
 from .coordinator import EmsConfigEntry
-from .entity import ems_device_info
+from .entity import EmsControllerEntity
 
 PARALLEL_UPDATES = 0
 
@@ -36,37 +35,12 @@ async def async_setup_entry(
     controller = entry.runtime_data.controller
     if controller is not None and controller.link is not None:
         async_add_entities(
-            [
-                EmsInverterProblem(
-                    entry=entry, controller=controller, description=INVERTER_PROBLEM
-                )
-            ]
+            [EmsInverterProblem(entry=entry, description=INVERTER_PROBLEM)]
         )
 
 
-class EmsInverterProblem(BinarySensorEntity):
+class EmsInverterProblem(EmsControllerEntity, BinarySensorEntity):
     """On while the last control run failed; the error says why."""
-
-    _attr_has_entity_name = True
-    _attr_should_poll = False
-
-    def __init__(
-        self,
-        *,
-        entry: EmsConfigEntry,
-        controller: EmsController,
-        description: BinarySensorEntityDescription,
-    ) -> None:
-        """Follow the entry's control loop."""
-        self.entity_description = description
-        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        self._attr_device_info = ems_device_info(entry)
-        self._controller = controller
-
-    async def async_added_to_hass(self) -> None:
-        """Show every control run."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._controller.add_listener(self.async_write_ha_state))
 
     @property
     def is_on(self) -> bool:

@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .coordinator import EmsConfigEntry, EmsState
-from .entity import EmsCoordinatorEntity, ems_device_info
+from .entity import EmsControllerEntity, EmsCoordinatorEntity
 from .house import Quantity
 from .planner import InverterMode, Plan, PlanSlot
 from .sensor_accounting import async_add_accounting_sensors
@@ -256,29 +256,17 @@ class LoadForecastErrorSensor(EmsCoordinatorEntity, SensorEntity):
         }
 
 
-class EmsControlSensor(SensorEntity):
+class EmsControlSensor(EmsControllerEntity, SensorEntity):
     """What the control loop decided last, and what it wrote or would write."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
     _unrecorded_attributes = frozenset({"events"})
 
     def __init__(
         self, *, entry: EmsConfigEntry, description: SensorEntityDescription
     ) -> None:
-        """Follow the entry's control loop."""
-        self.entity_description = description
-        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        self._attr_device_info = ems_device_info(entry)
-        controller = entry.runtime_data.controller
-        assert controller is not None
-        self._controller = controller
+        """Follow the entry's control loop and its event log."""
+        super().__init__(entry=entry, description=description)
         self._events = entry.runtime_data.events
-
-    async def async_added_to_hass(self) -> None:
-        """Show every control run."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self._controller.add_listener(self.async_write_ha_state))
 
     @property
     def native_value(self) -> str | None:
