@@ -83,15 +83,20 @@ def inverter_link(
     return None
 
 
-def control_settings(entry: EmsConfigEntry, settings: EmsSettings) -> ControlSettings:
-    """Return the control policy's settings from the entry's options and the entities."""
+def hardware_limits(entry: EmsConfigEntry) -> HardwareLimits:
+    """Return what the entry's battery allows: SoC bounds and power limits."""
     options = entry.options
-    limits = HardwareLimits(
+    return HardwareLimits(
         min_soc_percent=float(options[CONF_MIN_SOC]),
         max_soc_percent=float(options[CONF_MAX_SOC]),
         max_charge_kw=float(options[CONF_MAX_CHARGE_KW]),
         max_discharge_kw=float(options[CONF_MAX_DISCHARGE_KW]),
     )
+
+
+def control_settings(entry: EmsConfigEntry, settings: EmsSettings) -> ControlSettings:
+    """Return the control policy's settings from the entry's options and the entities."""
+    limits = hardware_limits(entry)
     manual = (
         None
         if settings.mode is OperatingMode.AUTO

@@ -18,9 +18,10 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .const import CONF_MAX_CHARGE_KW, CONF_MAX_DISCHARGE_KW, DOMAIN
-from .control.model import HardwareLimits, Override, OverrideError
+from .const import DOMAIN
+from .control.model import Override, OverrideError
 from .control.policy import validate_override
+from .controller import hardware_limits
 from .coordinator import EmsConfigEntry
 from .explanation import explain_slot
 from .overrides import async_set_override
@@ -121,13 +122,8 @@ async def _override(call: ServiceCall) -> ServiceResponse:
         power_kw=call.data.get(ATTR_POWER_KW),
         target_soc_percent=call.data.get(ATTR_TARGET_SOC),
     )
-    options = entry.options
-    limits = HardwareLimits(
-        max_charge_kw=float(options[CONF_MAX_CHARGE_KW]),
-        max_discharge_kw=float(options[CONF_MAX_DISCHARGE_KW]),
-    )
     try:
-        validate_override(override, limits, now)
+        validate_override(override, hardware_limits(entry), now)
     except OverrideError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
