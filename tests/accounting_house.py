@@ -1,10 +1,11 @@
 """A real household day for the accounting tests, and its books worked out independently.
 
 PV and load: emhass-household-fr (30 min, kW); spot prices: DE-LU day-ahead (hourly,
-EUR/MWh), both from ../shared/data. The battery follows a simple script: charge from
-the grid in the cheap night hours, discharge in the evening peak (exporting some),
-store PV surplus in between. The expected totals below are computed from the states the
-test sets, with the definitions in docs/accounting.md, not with the ledger's code.
+EUR/MWh), both from the slices of public series in tests/data. The battery follows a
+simple script: charge from the grid in the cheap night hours, discharge in the evening
+peak (exporting some), store PV surplus in between. The expected totals below are
+computed from the states the test sets, with the definitions in docs/accounting.md, not
+with the ledger's code.
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ from custom_components.ems.const import (
 )
 
 from .conftest import SOC, set_house
-from .inputs.shared_data import EMHASS_LOAD, EMHASS_PV, read_series
+from .inputs.shared_data import DE_LU, EMHASS_LOAD, EMHASS_PV, Series, read_series
 
 PARIS = ZoneInfo("Europe/Paris")
-DE_LU = "green-dcc-prices/price_DE-LU_2022-2024_hourly_EUR-MWh.csv"
 STEP = timedelta(minutes=5)
 MAX_HOLD = timedelta(minutes=15)
 
@@ -78,8 +78,8 @@ class Step:
         return (self.grid_w + self.pv_w - self.battery_w) / 1000.0
 
 
-def _half_hourly(name: str) -> dict[datetime, float]:
-    return {start: value or 0.0 for start, value in read_series(name)}
+def _half_hourly(series: Series) -> dict[datetime, float]:
+    return {start: value or 0.0 for start, value in read_series(series)}
 
 
 def _hourly_spot() -> dict[datetime, float]:

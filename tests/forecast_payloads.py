@@ -1,4 +1,4 @@
-"""Payloads of the real shapes for the forecast glue tests, built from ../shared/data."""
+"""Payloads of the real shapes for the forecast glue tests, built from tests/data slices."""
 
 from __future__ import annotations
 

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from custom_components.ems.accounting import BatterySpec, PowerSample
+from tests.inputs.shared_data import DATA
 
 from .helpers import PARIS
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "emhass-household-fr"
-PV_FILE = DATA / "pv_2024-02-29_2025-02-27_30min_kW.csv"
-LOAD_FILE = DATA / "load_no_deferrable_2024-02-29_2025-02-27_30min_kW.csv"
+HOUSEHOLD = DATA / "emhass-household-fr"
+PV_FILE = HOUSEHOLD / "pv_2024-10-21_2024-10-28_30min_kW.csv"
+LOAD_FILE = HOUSEHOLD / "load_no_deferrable_2024-10-11_2024-11-08_30min_kW.csv"
 
 # ISO week 43 of 2024 (Monday 21 to Sunday 27 October, a 25-hour day), gap-free.
 WEEK_START = datetime(2024, 10, 21, tzinfo=PARIS)
