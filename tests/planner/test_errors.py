@@ -163,3 +163,65 @@ def test_cli_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
         errors = process.stderr.read().decode()
         assert process.wait(timeout=60) == 0
     assert "Traceback" not in errors
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+_TINY_PROBLEM = """
+from datetime import UTC, datetime
+from custom_components.ems.planner import Battery, Grid, Problem, plan
+case = Problem(
+    start=datetime(2026, 3, 10, tzinfo=UTC), slot_minutes=60,
+    import_price=[0.1, 0.3, 0.1, 0.4] * 6, export_price=[0.0] * 24,
+    pv_kw=[0.0] * 24, load_kw=[0.5] * 24,
+    battery=Battery(capacity_kwh=10.0, soc_percent=10.0, min_soc_percent=10.0,
+        max_soc_percent=100.0, max_charge_kw=5.0, max_discharge_kw=5.0,
+        charge_efficiency=0.95, discharge_efficiency=0.95),
+    grid=Grid(),
+)
+"""
+
+
+def test_planning_prints_nothing_on_stdout() -> None:
+    """A fresh process that plans writes nothing to stdout (HiGHS's banner included)."""
+    done = _run_python(
+        _TINY_PROBLEM
+        + "result = plan(case, 'milp')\n"
+        + "assert (result.method, result.status) == ('milp', 'optimal'), result.reason\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+
+
+def test_milp_after_another_highs_user_in_the_process() -> None:
+    """A default-options HiGHS MIP solved first (another library) leaves the MILP working."""
+    done = _run_python(
+        """
+import highspy
+import numpy as np
+other = highspy.Highs()
+other.setOptionValue("output_flag", False)
+other.addVar(0.0, 10.0)
+other.addVar(0.0, 1.0)
+other.changeColIntegrality(1, highspy.HighsVarType.kInteger)
+other.changeColCost(0, -1.0)
+other.addRow(-highspy.kHighsInf, 5.0, 2, np.array([0, 1], dtype=np.int32),
+    np.array([1.0, 2.0]))
+other.run()
+assert other.getModelStatus() == highspy.HighsModelStatus.kOptimal
+"""
+        + _TINY_PROBLEM
+        + "result = plan(case, 'milp')\n"
+        + "print(result.method, result.status)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "milp optimal"

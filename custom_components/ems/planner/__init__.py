@@ -1,7 +1,9 @@
 """Battery schedule optimisation: pure, no Home Assistant imports.
 
-`plan(problem, method="milp" | "dp")` never raises for a valid Problem: the MILP falls
-back to DP, DP to plain self-use, and the Plan says which method produced it and why.
+`plan(problem, method="milp" | "dp")` never raises for a valid Problem: the MILP (HiGHS)
+falls back to DP, DP to plain self-use, and the Plan says which method produced it and
+why. The chain is the same on every install: highspy and numpy have wheels for every
+platform Home Assistant runs on.
 """
 
 from __future__ import annotations
@@ -50,22 +52,17 @@ __all__ = [
 ]
 
 type Method = Literal["milp", "dp"]
-type MilpSolver = Literal["auto", "highs", "cbc"]
+# HiGHS plans; CBC (through PuLP, installed for tests and benchmarks only) solves the
+# same model as an independent cross-check.
+type MilpSolver = Literal["highs", "cbc"]
 _SOLVER_ERRORS = (RuntimeError, ArithmeticError, ValueError, ImportError, OSError)
 
 
 def _milp(
     problem: Problem, limits: SlotLimits, solver: MilpSolver, time_limit: float
 ) -> tuple[FloatArray, str]:
-    if solver == "cbc":
-        result = solve_cbc(problem, limits, time_limit=time_limit)
-    else:
-        try:
-            result = solve_highs(problem, limits, time_limit=time_limit)
-        except ImportError:
-            if solver == "highs":
-                raise
-            result = solve_cbc(problem, limits, time_limit=time_limit)
+    solve = solve_cbc if solver == "cbc" else solve_highs
+    result = solve(problem, limits, time_limit=time_limit)
     return result.battery_kw, (
         f"exact MILP ({result.solver}, {result.binaries} charge/discharge binaries)"
     )
@@ -77,7 +74,7 @@ def plan(
     *,
     time_limit: float = 10.0,
     soc_step_percent: float = DEFAULT_SOC_STEP_PERCENT,
-    milp_solver: MilpSolver = "auto",
+    milp_solver: MilpSolver = "highs",
 ) -> Plan:
     """Return the cheapest battery schedule for `problem` (see the module docstring)."""
     if method not in ("milp", "dp"):

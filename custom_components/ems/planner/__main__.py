@@ -1,7 +1,8 @@
 """Offline planner: `python -m custom_components.ems.planner PROBLEM.json [--method]`.
 
-Prints FORMAT.md's plan JSON on stdout. An unreadable or invalid problem prints one
-line on stderr and exits with status 2.
+Prints FORMAT.md's plan JSON on stdout and nothing else: whatever a solver prints on
+the process's stdout while planning goes to stderr. An unreadable or invalid problem
+prints one line on stderr and exits with status 2.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 from pathlib import Path
 import sys
+from typing import TextIO
 
 from . import plan
 from .codec import plan_to_json, problem_from_json
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.time_limit <= 0 or args.soc_step <= 0:
         print("error: --time-limit and --soc-step must be positive", file=sys.stderr)
         return 2
+    plan_out = _stdout_for_the_plan_only()
     result = plan(
         problem,
         args.method,
@@ -60,14 +63,26 @@ def main(argv: list[str] | None = None) -> int:
         soc_step_percent=args.soc_step,
     )
     try:
-        json.dump(plan_to_json(result), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+        json.dump(plan_to_json(result), plan_out, indent=1)
+        plan_out.write("\n")
+        plan_out.flush()
     except BrokenPipeError:
         # The reader stopped early (`| head`): not an error of the planner. Point
         # stdout at /dev/null so the interpreter's final flush does not fail.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), plan_out.fileno())
     return 0
+
+
+def _stdout_for_the_plan_only() -> TextIO:
+    """Return a stream on the real stdout; point descriptor 1 at stderr from now on.
+
+    Solvers write to descriptor 1 from C code (banners, logs); they must not mix with
+    the JSON a reader parses.
+    """
+    sys.stdout.flush()
+    plan_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    return plan_out
 
 
 if __name__ == "__main__":

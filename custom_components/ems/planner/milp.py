@@ -1,4 +1,7 @@
-"""Exact schedule as a MILP: HiGHS through highspy in matrix form, CBC through PuLP.
+"""Exact schedule as a MILP: HiGHS through highspy in matrix form.
+
+CBC through PuLP solves the same model for cross-checks in tests and benchmarks; PuLP
+is not a requirement of the integration.
 
 Per slot: charge c and discharge d (AC kW), grid import and export, PV curtailment and
 stored energy e at the slot end. The no-simultaneous-charge-and-discharge binaries are
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .limits import FloatArray, SlotLimits
+from .quiet import quiet_highs
 
 if TYPE_CHECKING:
     from .model import Problem
@@ -201,14 +205,12 @@ def solve_highs(
     problem: Problem, limits: SlotLimits, *, time_limit: float
 ) -> MilpResult:
     """Solve with HiGHS (highspy), adding binaries only where they bind."""
-    import highspy  # noqa: PLC0415  (optional at import time: CBC is the fallback)
+    import highspy  # noqa: PLC0415  (loaded with the first plan, not at import)
 
     size = problem.horizon
     cost, col_lower, col_upper = _columns(problem, limits)
     row_lower, row_upper, starts, index, value = _rows(problem, limits)
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
+    highs = quiet_highs(highspy)
     highs.passModel(
         6 * size,
         len(row_lower),
@@ -282,7 +284,7 @@ def solve_highs(
 
 def solve_cbc(problem: Problem, limits: SlotLimits, *, time_limit: float) -> MilpResult:
     """Solve the same model with CBC through PuLP, with a binary in every slot upfront."""
-    import pulp  # noqa: PLC0415
+    import pulp  # noqa: PLC0415  (a test and benchmark dependency only)
 
     size = problem.horizon
     cost, col_lower, col_upper = _columns(problem, limits)
