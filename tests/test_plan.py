@@ -163,3 +163,47 @@ async def test_no_price_list_means_no_plan(
     saving = hass.states.get("sensor.ems_expected_saving")
     assert saving is not None
     assert saving.state == "unavailable"
+
+
+@pytest.mark.usefixtures("stockholm_house")
+async def test_planner_fallback_is_visible(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A failing MILP solver: one warning, the plan's status and sensor.ems_inputs say so."""
+    from custom_components.ems import planner
+    from custom_components.ems.planner.milp import SolverFailed
+
+    def failing_highs(*_args: Any, **_kwargs: Any) -> Any:
+        raise SolverFailed("time limit reached")
+
+    monkeypatch.setattr(planner, "solve_highs", failing_highs)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    plan = hass.states.get("sensor.ems_plan")
+    assert plan is not None
+    assert (plan.attributes["method"], plan.attributes["status"]) == ("dp", "fallback")
+    inputs = hass.states.get("sensor.ems_inputs")
+    assert inputs is not None
+    assert inputs.state == "degraded"
+    assert (
+        "MILP failed (time limit reached)" in inputs.attributes["problems"]["planner"]
+    )
+    assert caplog.text.count("EMS planned with dp instead of milp") == 1
+
+    monkeypatch.undo()
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    inputs = hass.states.get("sensor.ems_inputs")
+    assert inputs is not None
+    assert inputs.state == "ok"
+    assert caplog.text.count("EMS plans with milp again") == 1

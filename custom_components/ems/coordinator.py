@@ -147,6 +147,14 @@ class EmsState:
     plan_issues: tuple[str, ...] = ()
     updated_at: datetime
 
+    @property
+    def input_problems(self) -> dict[str, str]:
+        """Return every input EMS cannot use as asked, the planner's fallback included."""
+        problems = {str(quantity): text for quantity, text in self.problems.items()}
+        if self.plan is not None and self.plan.status == "fallback":
+            problems["planner"] = self.plan.reason
+        return problems
+
 
 @dataclass(kw_only=True)
 class EmsRuntimeData:
@@ -201,6 +209,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         self.prices = self.inputs.prices
         entry.async_on_unload(self.inputs.async_clear)
         self._problems: dict[Quantity, str] = {}
+        self._planner_fallback: str | None = None
         self._replan_due = True
         self._unsub_clock: CALLBACK_TYPE | None = None
 
@@ -319,7 +328,22 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             result.status,
             result.solve_seconds,
         )
+        self._log_fallback(result)
         return result, problem, issues
+
+    def _log_fallback(self, result: Plan) -> None:
+        """Warn once when the planner falls back from the method asked for, once when back."""
+        fallback = result.reason if result.status == "fallback" else None
+        if fallback is not None and self._planner_fallback is None:
+            LOGGER.warning(
+                "EMS planned with %s instead of %s: %s",
+                result.method,
+                self.planning.method,
+                fallback,
+            )
+        elif fallback is None and self._planner_fallback is not None:
+            LOGGER.info("EMS plans with %s again", result.method)
+        self._planner_fallback = fallback
 
     def read_house(self) -> tuple[HouseReadings, dict[Quantity, str]]:
         """Read the source entities now: validated readings, and why any is missing."""

@@ -80,10 +80,8 @@ SENSORS: tuple[EmsSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         entity_category=EntityCategory.DIAGNOSTIC,
         options=[INPUTS_OK, INPUTS_DEGRADED],
-        value_fn=lambda state: INPUTS_DEGRADED if state.problems else INPUTS_OK,
-        attributes_fn=lambda state: {
-            "problems": {str(key): text for key, text in state.problems.items()}
-        },
+        value_fn=lambda state: INPUTS_DEGRADED if state.input_problems else INPUTS_OK,
+        attributes_fn=lambda state: {"problems": state.input_problems},
     ),
 )
 
