@@ -1,30 +1,64 @@
-"""The pymodbus server side, for pymodbus 3.8/3.9 (slave contexts) and 3.10+ (device contexts).
+"""The pymodbus server side of the simulator, for every pymodbus from 3.8 to 3.16.
 
-3.10+ lets a datastore answer any Modbus exception code. 3.8 only knows `validate()`,
-answered as ILLEGAL_ADDRESS (its answer to a datastore exception is a malformed frame), so
-there every injected code reaches the client as 2, and a refused value is not stored
-without an exception (the client sees a read-back mismatch).
+The simulated inverter (a `RegisterStore`) answers every request. How it plugs into
+pymodbus changed over the 3.x releases: up to 3.12 it is a device context (a subclass of
+`ModbusBaseSlaveContext`, renamed `ModbusBaseDeviceContext` in 3.10) in a
+`ModbusServerContext`; 3.13 removed that base class, so from there it is the action of a
+`SimDevice` spanning every address, which serves each request from the inverter.
+
+How a request can be refused changed too. 3.8 only asks `validate()`, before a request
+runs, and answers a refusal as ILLEGAL_ADDRESS (its answer to a datastore exception is a
+malformed frame): there every injected code reaches the client as 2, and a value the
+inverter refuses is just not stored (the client sees a read-back mismatch). 3.9.2, 3.11.1
+and later let the datastore return any exception code, and so does every SimDevice. On
+3.9.0/3.9.1 (reads and writes) and 3.10.0/3.11.0 (reads) the refusal is raised instead,
+which 3.10.0/3.11.0 answer as DEVICE_FAILURE and 3.9.0/3.9.1 with a malformed frame.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
-from pymodbus import datastore
+import pymodbus
+from pymodbus import constants, datastore
 from pymodbus.server import ModbusTcpServer
+
+#: The exception codes a datastore returns (pymodbus >= 3.11.1), or None.
+ExcCodes: Any = getattr(constants, "ExcCodes", None)
 
 ILLEGAL_ADDRESS = 2
 ILLEGAL_VALUE = 3
 DEVICE_FAILURE = 4
+GATEWAY_TARGET_NO_RESPONSE = 11
 
-_BASE: Any = (
-    getattr(datastore, "ModbusBaseDeviceContext", None)
-    or datastore.ModbusBaseSlaveContext
-)
-try:
-    from pymodbus.constants import ExcCodes  # type: ignore[attr-defined]  # pymodbus >= 3.10
-except ImportError:  # pymodbus 3.8/3.9
-    ExcCodes = None
+
+def _release(version: str) -> tuple[int, int, int]:
+    """`3.11.2` as (3, 11, 2); a suffix such as `dev1` is ignored."""
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if match is None:
+        raise ImportError(f"Unknown pymodbus version {version}")
+    major, minor, patch = match.groups(default="0")
+    return int(major), int(minor), int(patch)
+
+
+PYMODBUS = _release(pymodbus.__version__)
+
+#: pymodbus 3.8 refuses a request only before it runs (`validate()`), as ILLEGAL_ADDRESS.
+REFUSES_ONLY_WITH_ILLEGAL_ADDRESS = PYMODBUS < (3, 9)
+# Whether a device context may return an exception code from a read, from a write; where
+# it may not, the refusal is raised (see the module docstring).
+_READ_RETURNS_CODE = (3, 9, 2) <= PYMODBUS < (3, 10) or PYMODBUS >= (3, 11, 1)
+_WRITE_RETURNS_CODE = PYMODBUS >= (3, 9, 2)
+
+#: The base class of a device context (pymodbus 3.8-3.12), or None: serve from a SimDevice.
+_DEVICE_CONTEXT_BASE: Any = getattr(
+    datastore, "ModbusBaseDeviceContext", None
+) or getattr(datastore, "ModbusBaseSlaveContext", None)
+if _DEVICE_CONTEXT_BASE is None:  # pymodbus >= 3.13
+    from pymodbus.simulator import DataType, SimData, SimDevice
+
+_ECHOED_WRITES = (6, 16)  # a write's answer reads the registers just written
 
 
 class RegisterStore(Protocol):
@@ -46,8 +80,46 @@ class RegisterStore(Protocol):
         """Return values as stored, without side effects (the echo of a write)."""
 
 
-class _Context(_BASE):  # type: ignore[misc]
-    """Datastore context that forwards every request to the simulated inverter."""
+class RequestRefusedError(Exception):
+    """A refusal the datastore cannot return to this pymodbus (it answers as it can)."""
+
+    def __init__(self, exception_code: int) -> None:
+        super().__init__(f"Modbus exception {exception_code}")
+        self.exception_code = exception_code
+
+
+async def _read(
+    store: RegisterStore, function_code: int, address: int, count: int, *, check: bool
+) -> list[int] | int:
+    """Serve a read: the registers, or the exception code refusing it."""
+    await store.async_before_request()
+    if check and (code := store.check(function_code, address, count)) is not None:
+        return code
+    return store.read(function_code, address, count)
+
+
+async def _write(
+    store: RegisterStore,
+    function_code: int,
+    address: int,
+    values: list[int],
+    *,
+    check: bool,
+) -> int | None:
+    """Serve a write: None once stored, or the exception code refusing it."""
+    await store.async_before_request()
+    if check and (code := store.check(function_code, address, len(values))) is not None:
+        return code
+    return store.write(address, values)
+
+
+def _exception_code(code: int) -> Any:
+    """Give the exception code as this pymodbus expects it from a datastore."""
+    return code if ExcCodes is None else ExcCodes(code)
+
+
+class _DeviceContext(_DEVICE_CONTEXT_BASE or object):  # type: ignore[misc]
+    """Device context (pymodbus 3.8-3.12) that forwards every request to the simulated inverter."""
 
     def __init__(self, store: RegisterStore) -> None:
         self._store = store
@@ -56,36 +128,94 @@ class _Context(_BASE):  # type: ignore[misc]
         """Nothing to reset: the inverter owns its state."""
 
     def validate(self, function_code: int, address: int, count: int = 1) -> bool:
-        """Refuse a request before it runs (called by pymodbus 3.8/3.9 only)."""
+        """Refuse a request before it runs (asked by pymodbus 3.8 only)."""
         return self._store.check(function_code, address, count) is None
 
-    async def async_getValues(
+    async def async_getValues(  # noqa: N802
         self, function_code: int, address: int, count: int = 1
-    ) -> Any:  # noqa: N802
+    ) -> Any:
         """Answer a read, or echo a write."""
-        if function_code in (6, 16):
+        if function_code in _ECHOED_WRITES:
             return self._store.stored(address, count)
-        await self._store.async_before_request()
-        if (
-            ExcCodes is not None
-            and (code := self._store.check(function_code, address, count)) is not None
-        ):
-            return ExcCodes(code)
-        return self._store.read(function_code, address, count)
+        answer = await _read(
+            self._store,
+            function_code,
+            address,
+            count,
+            check=not REFUSES_ONLY_WITH_ILLEGAL_ADDRESS,
+        )
+        if isinstance(answer, list):
+            return answer
+        if not _READ_RETURNS_CODE:
+            raise RequestRefusedError(answer)
+        return _exception_code(answer)
 
-    async def async_setValues(
+    async def async_setValues(  # noqa: N802
         self, function_code: int, address: int, values: list[int]
-    ) -> Any:  # noqa: N802
+    ) -> Any:
         """Store a write."""
-        await self._store.async_before_request()
-        if (
-            ExcCodes is not None
-            and (code := self._store.check(function_code, address, len(values)))
-            is not None
-        ):
-            return ExcCodes(code)
-        code = self._store.write(address, list(values))
-        return ExcCodes(code) if code is not None and ExcCodes is not None else None
+        code = await _write(
+            self._store,
+            function_code,
+            address,
+            list(values),
+            check=not REFUSES_ONLY_WITH_ILLEGAL_ADDRESS,
+        )
+        if code is None or REFUSES_ONLY_WITH_ILLEGAL_ADDRESS:
+            return None
+        if not _WRITE_RETURNS_CODE:
+            raise RequestRefusedError(code)
+        return _exception_code(code)
+
+
+def _sim_device(unit_id: int, store: RegisterStore | None) -> Any:
+    """Build a SimDevice (pymodbus >= 3.13) that sends every request to the simulated inverter.
+
+    Without a store it answers every request GATEWAY_TARGET_NO_RESPONSE: as unit 0 it
+    stands for every unit the server does not know, as a `ModbusServerContext` does.
+    """
+
+    async def action(  # noqa: PLR0917  # pymodbus calls it with six positional arguments
+        function_code: int,
+        start_address: int,
+        address: int,
+        count: int,
+        registers: list[int],
+        values: list[int] | list[bool] | None,
+    ) -> Any:
+        """Serve one request, filling `registers` (pymodbus answers reads from them)."""
+        if store is None:
+            return ExcCodes(GATEWAY_TARGET_NO_RESPONSE)
+        if values is not None:
+            code = await _write(
+                store, function_code, address, [int(v) for v in values], check=True
+            )
+            return None if code is None else ExcCodes(code)
+        answer = (
+            store.stored(address, count)
+            if function_code in _ECHOED_WRITES
+            else await _read(store, function_code, address, count, check=True)
+        )
+        if isinstance(answer, int):
+            return ExcCodes(answer)
+        offset = address - start_address
+        registers[offset : offset + count] = answer
+        return None
+
+    every_address = SimData(0, count=0x10000, datatype=DataType.REGISTERS)
+    return SimDevice(unit_id, simdata=[every_address], action=action)
+
+
+def _server_context(store: RegisterStore, unit_id: int) -> Any:
+    """Build what `ModbusTcpServer` serves: the inverter as `unit_id`, no other unit."""
+    if _DEVICE_CONTEXT_BASE is not None:
+        server_context: Any = datastore.ModbusServerContext
+        # positional: `slaves=` up to 3.9, `devices=` from 3.10
+        return server_context({unit_id: _DeviceContext(store)}, single=False)
+    devices = [_sim_device(unit_id, store)]
+    if unit_id != 0:
+        devices.append(_sim_device(0, None))
+    return devices
 
 
 class InverterServer:
@@ -93,16 +223,18 @@ class InverterServer:
 
     def __init__(self, store: RegisterStore, *, unit_id: int) -> None:
         """Build the server context; nothing listens until `async_start`."""
-        server_context: Any = datastore.ModbusServerContext
-        self._context = server_context({unit_id: _Context(store)}, single=False)
+        self._context = _server_context(store, unit_id)
         self._server: Any = None
         self.port = 0
 
     async def async_start(self, host: str, port: int) -> None:
         """Listen on host:port (port 0 picks a free port, see `self.port`)."""
         self._server = ModbusTcpServer(self._context, address=(host, port))
-        await self._server.serve_forever(background=True)
-        if not self._server.transport:
+        try:
+            await self._server.serve_forever(background=True)
+        except RuntimeError as err:  # pymodbus >= 3.9 cannot listen
+            raise OSError(f"Cannot listen on {host}:{port}") from err
+        if not self._server.transport:  # pymodbus 3.8 cannot listen
             raise OSError(f"Cannot listen on {host}:{port}")
         self.port = self._server.transport.sockets[0].getsockname()[1]
 

@@ -33,7 +33,13 @@ from custom_components.ems.inverters.foxess.registers import (
     parse_version,
 )
 
-from ._modbus import DEVICE_FAILURE, ILLEGAL_ADDRESS, ILLEGAL_VALUE, InverterServer
+from ._modbus import (
+    DEVICE_FAILURE,
+    ILLEGAL_ADDRESS,
+    ILLEGAL_VALUE,
+    REFUSES_ONLY_WITH_ILLEGAL_ADDRESS,
+    InverterServer,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -153,8 +159,16 @@ class FoxEssSimulator:
         ):
             self._registers[MODEL_REGISTER + offset] = word
 
+    @property
+    def refuses_only_with_illegal_address(self) -> bool:
+        """Whether every refusal reaches the client as ILLEGAL_ADDRESS (pymodbus 3.8).
+
+        There a refused value is not stored but acknowledged (see `simulator._modbus`).
+        """
+        return REFUSES_ONLY_WITH_ILLEGAL_ADDRESS
+
     def fail_next(self, exception_code: int = DEVICE_FAILURE, count: int = 1) -> None:
-        """Answer the next `count` requests with a Modbus exception (always 2 on pymodbus 3.8/3.9)."""
+        """Answer the next `count` requests with a Modbus exception (always 2 on pymodbus 3.8)."""
         self._faults.extend([exception_code] * count)
 
     def clear_faults(self) -> None:

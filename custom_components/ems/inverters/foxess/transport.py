@@ -1,8 +1,10 @@
-"""Modbus TCP transport over pymodbus, for every pymodbus from 3.8 to 3.x.
+"""Modbus TCP transport over pymodbus, for every pymodbus from 3.8 to 3.16.
 
 pymodbus 3.8/3.9 name the unit `slave=`, 3.10 and later `device_id=`; the keyword is
 detected once. pymodbus's own retries and reconnects are switched off: this module
 reconnects once when the connection drops, and leaves retry policy to the caller.
+A request that is cancelled stays cancelled (pymodbus 3.9-3.15 report it as a
+ModbusIOException) and closes the connection, as a timeout does.
 """
 
 from __future__ import annotations
@@ -121,6 +123,9 @@ class ModbusTransport:
             raise InverterConnectionError(
                 f"Cannot connect to {self._host}:{self._port}: {err}"
             ) from err
+        except asyncio.CancelledError:
+            client.close()
+            raise
         if not ok:
             client.close()
             raise InverterConnectionError(
@@ -161,9 +166,15 @@ class ModbusTransport:
             raise _ConnectionLost(what)
         try:
             response = await request(client)
+        except asyncio.CancelledError:
+            self.close()  # a late answer must not be taken for the next request's
+            raise
         except (ConnectionException, ModbusIOException) as err:
             dropped = not self.connected
             self.close()  # a late answer must not be taken for the next request's
+            if isinstance(err.__cause__, asyncio.CancelledError):
+                # pymodbus 3.9-3.15 turn a cancelled request into ModbusIOException
+                raise asyncio.CancelledError(*err.__cause__.args) from err
             if dropped:
                 raise _ConnectionLost(what) from err
             raise InverterTimeoutError(f"No answer to {what}") from err
