@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import math
 import time
 
-from custom_components.ems.inverters.foxess.profiles import PROFILES, kh_profile
-from custom_components.ems.inverters.foxess.registers import (
+from custom_components.ems.core.inverters.foxess.profiles import PROFILES, kh_profile
+from custom_components.ems.core.inverters.foxess.registers import (
     MODEL_REGISTER,
     MODEL_REGISTER_COUNT,
     SERIAL_REGISTER_COUNT,

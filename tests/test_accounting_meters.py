@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ems.accounting_glue import storage_key
+from custom_components.ems.books.keeper import storage_key
 from custom_components.ems.const import (
     CONF_EXPORT_METER_ENTITY,
     CONF_IMPORT_METER_ENTITY,

@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.ems.accounting_glue import storage_key
+from custom_components.ems.books.keeper import storage_key
 
 from .accounting_house import (
     PARIS,

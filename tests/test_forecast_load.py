@@ -24,7 +24,7 @@ from custom_components.ems.const import (
     CONF_SLOT_MINUTES,
     CONF_WEATHER_ENTITY,
 )
-from custom_components.ems.inputs import forecast_load, resample_power
+from custom_components.ems.core.inputs import forecast_load, resample_power
 
 from .conftest import BATTERY, GRID, LOAD, PRICE, PV, set_house
 from .forecast_payloads import (

@@ -10,7 +10,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .accounting_glue import STORAGE_VERSION, EmsAccounting, storage_key
+from .books.keeper import STORAGE_VERSION, EmsAccounting, storage_key
 from .const import (
     CONF_INVERTER_MODEL,
     CONF_INVERTER_TYPE,
@@ -19,10 +19,10 @@ from .const import (
     DOMAIN,
     InverterType,
 )
-from .controller import EmsController
+from .control_loop.controller import EmsController
+from .control_loop.events import EventLog
 from .coordinator import EmsConfigEntry, EmsCoordinator, EmsRuntimeData, EmsSettings
-from .events import EventLog
-from .inverters.foxess import FoxEssClient
+from .core.inverters.foxess import FoxEssClient
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [

@@ -31,22 +31,22 @@ from .const import (
     LOGGER,
     InverterType,
 )
-from .flow_schemas import (
-    BATTERY_DEFAULTS,
-    BATTERY_SCHEMA,
-    SENSORS_SCHEMA,
-    battery_errors,
-    number_selector,
-)
-from .inverters.foxess import (
+from .core.inverters.foxess import (
     FoxEssClient,
     InverterConnectionError,
     InverterError,
     InverterTimeoutError,
     UnsupportedModelError,
 )
-from .meters_flow import meter_errors
-from .options_flow import EmsOptionsFlow
+from .flows.meters import meter_errors
+from .flows.options import EmsOptionsFlow
+from .flows.schemas import (
+    BATTERY_DEFAULTS,
+    BATTERY_SCHEMA,
+    SENSORS_SCHEMA,
+    battery_errors,
+    number_selector,
+)
 
 DEFAULT_NAME = "EMS"
 PROBE_TIMEOUT = 5.0

@@ -42,9 +42,8 @@ from .const import (
     REFRESH_INTERVAL,
     OperatingMode,
 )
-from .control.model import Override
-from .forecast import InputsReader
-from .house import (
+from .core.control.model import Override
+from .core.house import (
     HouseLimits,
     HouseReadings,
     Quantity,
@@ -52,14 +51,15 @@ from .house import (
     derive_load_kw,
     read,
 )
+from .core.planning import PlanningConfig, build_problem
 from .planner import Plan, Problem, ProblemError, plan
-from .planning import PlanningConfig, build_problem
+from .sources.reader import InputsReader
 
 if TYPE_CHECKING:
-    from .accounting_glue import EmsAccounting
-    from .controller import EmsController
-    from .events import EventLog
-    from .inverters.foxess import FoxEssClient
+    from .books.keeper import EmsAccounting
+    from .control_loop.controller import EmsController
+    from .control_loop.events import EventLog
+    from .core.inverters.foxess import FoxEssClient
 
 SOURCE_OPTIONS: Mapping[Quantity, str] = MappingProxyType(
     {

@@ -12,7 +12,7 @@ from .const import CONF_INVERTER_MODEL, DOMAIN
 from .coordinator import EmsConfigEntry, EmsCoordinator
 
 if TYPE_CHECKING:
-    from .controller import EmsController
+    from .control_loop.controller import EmsController
 
 
 def ems_device_info(entry: EmsConfigEntry) -> DeviceInfo:

@@ -8,9 +8,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoredExtraData, RestoreEntity
 
 from .const import OperatingMode
+from .control_loop.overrides import async_set_override, override_from_dict
 from .coordinator import EmsConfigEntry
 from .entity import EmsEntity
-from .overrides import async_set_override, override_from_dict
 
 PARALLEL_UPDATES = 0
 

@@ -17,11 +17,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .books.sensors import async_add_accounting_sensors
 from .coordinator import EmsConfigEntry, EmsState
+from .core.house import Quantity
 from .entity import EmsControllerEntity, EmsCoordinatorEntity
-from .house import Quantity
 from .planner import InverterMode, Plan, PlanSlot
-from .sensor_accounting import async_add_accounting_sensors
 
 PARALLEL_UPDATES = 0
 

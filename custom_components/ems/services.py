@@ -19,12 +19,12 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
-from .control.model import Override, OverrideError
-from .control.policy import validate_override
-from .controller import hardware_limits
+from .control_loop.controller import hardware_limits
+from .control_loop.overrides import async_set_override
 from .coordinator import EmsConfigEntry
-from .explanation import explain_slot
-from .overrides import async_set_override
+from .core.control.model import Override, OverrideError
+from .core.control.policy import validate_override
+from .core.explanation import explain_slot
 from .planner import InverterMode, plan_to_json
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"

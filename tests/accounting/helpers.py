@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from custom_components.ems.accounting import (
+from custom_components.ems.core.accounting import (
     BatterySpec,
     Ledger,
     LedgerConfig,

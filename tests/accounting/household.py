@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from custom_components.ems.accounting import BatterySpec, PowerSample
+from custom_components.ems.core.accounting import BatterySpec, PowerSample
 from tests.inputs.shared_data import DATA
 
 from .helpers import PARIS

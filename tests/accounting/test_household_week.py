@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from custom_components.ems.accounting import (
+from custom_components.ems.core.accounting import (
     Ledger,
     LedgerConfig,
     PeriodKind,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.ems.accounting import (
+from custom_components.ems.core.accounting import (
     AccountingError,
     BatterySpec,
     EnergyFlows,

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from custom_components.ems.accounting import PeriodKind, period_bounds
+from custom_components.ems.core.accounting import PeriodKind, period_bounds
 
 from .helpers import BERLIN, every, feed, house, ledger
 

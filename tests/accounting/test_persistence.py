@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from custom_components.ems.accounting import (
+from custom_components.ems.core.accounting import (
     STATE_VERSION,
     AccountingError,
     Ledger,

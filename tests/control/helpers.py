@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from custom_components.ems.control import ControlSettings, HardwareLimits
+from custom_components.ems.core.control import ControlSettings, HardwareLimits
 from custom_components.ems.planner import InverterMode, Plan, PlanSlot
 
 LIMITS = HardwareLimits(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.ems.control import SetMinSoc, SetMode
-from custom_components.ems.control.foxess import (
+from custom_components.ems.core.control import SetMinSoc, SetMode
+from custom_components.ems.core.control.foxess import (
     FoxEssCall,
     FoxEssCallKind,
     FoxEssReport,
     foxess_call,
     needs_write,
 )
-from custom_components.ems.inverters.foxess import WorkMode
+from custom_components.ems.core.inverters.foxess import WorkMode
 from custom_components.ems.planner import InverterMode
 
 CHARGE = FoxEssCallKind.FORCE_CHARGE

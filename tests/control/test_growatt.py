@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
-from custom_components.ems.control.growatt import (
+from custom_components.ems.core.control.growatt import (
     BatteryNumbers,
     TimeSegment,
     TouSchedule,
@@ -17,7 +17,7 @@ from custom_components.ems.control.growatt import (
     tou_schedule,
     wanted_segments,
 )
-from custom_components.ems.control.tou import BattMode, overlaps
+from custom_components.ems.core.control.tou import BattMode, overlaps
 from custom_components.ems.planner import InverterMode, Plan
 
 from .helpers import SlotSpec, make_plan

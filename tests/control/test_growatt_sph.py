@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from custom_components.ems.control.growatt_sph import (
+from custom_components.ems.core.control.growatt_sph import (
     SphKind,
     SphPeriod,
     SphSchedule,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 import pytest
 
-from custom_components.ems.control import (
+from custom_components.ems.core.control import (
     ControllerMemory,
     ControlSettings,
     ControlState,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.ems.inputs import (
+from custom_components.ems.core.inputs import (
     AlignedInputs,
     InputsError,
     IssueKind,

@@ -8,7 +8,7 @@ from statistics import fmean
 
 import pytest
 
-from custom_components.ems.inputs import (
+from custom_components.ems.core.inputs import (
     LoadForecast,
     LoadMethod,
     forecast_load,

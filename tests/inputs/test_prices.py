@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.ems.inputs import (
+from custom_components.ems.core.inputs import (
     PriceSeries,
     attribute_list,
     describe_warnings,

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from custom_components.ems.inputs import (
+from custom_components.ems.core.inputs import (
     SolcastEstimate,
     forecast_solar,
     held_measured_pv,

@@ -6,7 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from custom_components.ems.inputs import InputsError, TwoRateTariff, two_rate_prices
+from custom_components.ems.core.inputs import (
+    InputsError,
+    TwoRateTariff,
+    two_rate_prices,
+)
 
 from .shared_data import STOCKHOLM
 

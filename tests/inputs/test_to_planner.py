@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from custom_components.ems.inputs import (
+from custom_components.ems.core.inputs import (
     PowerPoint,
     PowerSeries,
     align_inputs,

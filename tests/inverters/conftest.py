@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.ems.inverters.foxess import FoxEssClient
+from custom_components.ems.core.inverters.foxess import FoxEssClient
 from simulator import FoxEssSimulator
 
 type SimulatorFactory = Callable[..., Awaitable[FoxEssSimulator]]

@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from custom_components.ems.inverters.foxess import (
+from custom_components.ems.core.inverters.foxess import (
     ChargePeriod,
     InverterProtocolError,
     UnsupportedFeatureError,

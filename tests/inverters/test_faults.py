@@ -6,15 +6,15 @@ import asyncio
 
 import pytest
 
-from custom_components.ems.inverters.foxess import (
+from custom_components.ems.core.inverters.foxess import (
     InverterConnectionError,
     InverterProtocolError,
     InverterTimeoutError,
     ModelMismatchError,
     WorkMode,
 )
-from custom_components.ems.inverters.foxess.registers import RegisterKind
-from custom_components.ems.inverters.foxess.transport import ModbusTransport
+from custom_components.ems.core.inverters.foxess.registers import RegisterKind
+from custom_components.ems.core.inverters.foxess.transport import ModbusTransport
 
 from .conftest import WATCHDOG_SECONDS, ClientFactory, SimulatorFactory
 

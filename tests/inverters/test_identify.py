@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.ems.inverters.foxess import (
+from custom_components.ems.core.inverters.foxess import (
     ModelMismatchError,
     UnsupportedModelError,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.ems.inverters.foxess import LeftoverRemoteControl, WorkMode
+from custom_components.ems.core.inverters.foxess import LeftoverRemoteControl, WorkMode
 
 from .conftest import WATCHDOG_SECONDS, ClientFactory, SimulatorFactory
 

@@ -6,7 +6,7 @@ tests check the profile data rather than repeat it.
 
 from __future__ import annotations
 
-from custom_components.ems.inverters.foxess import Telemetry
+from custom_components.ems.core.inverters.foxess import Telemetry
 
 from .conftest import ClientFactory, SimulatorFactory
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .const import LOGGER
-from .inputs import describe_warnings
+from custom_components.ems.const import LOGGER
+from custom_components.ems.core.inputs import describe_warnings
 
 
 class SourceLog:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .planner import Plan, Problem, evaluate
+from custom_components.ems.planner import Plan, Problem, evaluate
 
 _KW = 1e-3
 

@@ -9,11 +9,12 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from custom_components.ems.const import DOMAIN
 
 if TYPE_CHECKING:
+    from custom_components.ems.coordinator import EmsConfigEntry
+
     from .controller import EmsController
-    from .coordinator import EmsConfigEntry
 
 RECENT_EVENTS = 100
 # The logbook listens for this event (homeassistant.components.logbook).

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .const import (
+from custom_components.ems.const import (
     CONF_CAPACITY_KWH,
     CONF_CHARGE_EFFICIENCY,
     CONF_CYCLE_COST,
@@ -28,9 +28,10 @@ from .const import (
     CONF_VAT_PERCENT,
     option,
 )
+from custom_components.ems.planner import Battery, Grid, Problem, ReserveWindow
+from custom_components.ems.planner.prices import RetailTariff
+
 from .inputs import AlignedInputs
-from .planner import Battery, Grid, Problem, ReserveWindow
-from .planner.prices import RetailTariff
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

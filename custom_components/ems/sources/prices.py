@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
-from .const import (
+from custom_components.ems.const import (
     CONF_EXPORT_PRICE_ENTITY,
     CONF_FIXED_EXPORT_PRICE,
     CONF_NORDPOOL_AREA,
@@ -34,7 +34,7 @@ from .const import (
     PriceSource,
     option,
 )
-from .inputs import (
+from custom_components.ems.core.inputs import (
     InputsError,
     PricePoint,
     PriceSeries,
@@ -48,7 +48,8 @@ from .inputs import (
     tibber,
     two_rate_prices,
 )
-from .source_log import SourceLog
+
+from .log import SourceLog
 
 SERVICE_RETRY = timedelta(minutes=15)
 """How long a day a price service did not (fully) answer waits before asking again."""

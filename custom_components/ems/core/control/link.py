@@ -9,24 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+import logging
 from typing import Protocol
 
-from .const import LOGGER
-from .control import ControlSettings, Decision, Override
-from .control.foxess import (
-    FoxEssCall,
-    FoxEssCallKind,
-    FoxEssReport,
-    foxess_call,
-    needs_write,
-)
-from .inverters.foxess import (
+from custom_components.ems.core.inverters.foxess import (
     FoxEssClient,
     InverterError,
     LeftoverRemoteControl,
     WorkMode,
 )
-from .planner import Plan
+from custom_components.ems.planner import Plan
+
+from . import ControlSettings, Decision, Override
+from .foxess import FoxEssCall, FoxEssCallKind, FoxEssReport, foxess_call, needs_write
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class LinkError(Exception):
@@ -111,7 +108,7 @@ class FoxEssLink:
     async def _async_write(self, calls: list[FoxEssCall], report: FoxEssReport) -> None:
         client = self.client
         for call in calls:
-            LOGGER.info("EMS writes to the inverter: %s", describe_call(call))
+            _LOGGER.info("EMS writes to the inverter: %s", describe_call(call))
             match call.kind:
                 case FoxEssCallKind.SELF_USE:
                     await client.async_release_remote_control(WorkMode.SELF_USE)
@@ -127,7 +124,7 @@ class FoxEssLink:
 
     async def async_hand_back(self) -> None:
         """Release remote control and set Self Use."""
-        LOGGER.info("EMS control is off: the inverter returns to self use")
+        _LOGGER.info("EMS control is off: the inverter returns to self use")
         try:
             await self.client.async_release_remote_control(WorkMode.SELF_USE)
         except InverterError as err:
@@ -138,7 +135,7 @@ class FoxEssLink:
         try:
             outcome = await self.client.async_clear_leftover_remote_control()
             if outcome is LeftoverRemoteControl.CLEARED:
-                LOGGER.warning("EMS cleared remote control left on before the restart")
+                _LOGGER.warning("EMS cleared remote control left on before the restart")
                 await self.client.async_set_work_mode(WorkMode.SELF_USE)
         except InverterError as err:
             raise LinkError(str(err)) from err

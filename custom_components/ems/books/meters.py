@@ -33,14 +33,7 @@ from typing import Any, Final
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant, State
 
-from .accounting import (
-    AccountingError,
-    EnergyFlows,
-    Ledger,
-    PowerSample,
-    complete_sample,
-)
-from .const import (
+from custom_components.ems.const import (
     CONF_CHARGE_METER_ENTITY,
     CONF_DISCHARGE_METER_ENTITY,
     CONF_EXPORT_METER_ENTITY,
@@ -48,7 +41,19 @@ from .const import (
     CONF_PV_METER_ENTITY,
     LOGGER,
 )
-from .house import HouseLimits, Quantity, ReadingError, convert_energy
+from custom_components.ems.core.accounting import (
+    AccountingError,
+    EnergyFlows,
+    Ledger,
+    PowerSample,
+    complete_sample,
+)
+from custom_components.ems.core.house import (
+    HouseLimits,
+    Quantity,
+    ReadingError,
+    convert_energy,
+)
 
 # A drop by more than this share of the previous value is a reset, a smaller one a dip.
 RESET_DROP: Final = 0.1

@@ -9,10 +9,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER
-from .control.model import Override
-from .coordinator import EmsConfigEntry
-from .planner import InverterMode
+from custom_components.ems.const import LOGGER
+from custom_components.ems.coordinator import EmsConfigEntry
+from custom_components.ems.core.control.model import Override
+from custom_components.ems.planner import InverterMode
 
 
 @callback

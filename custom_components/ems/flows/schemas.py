@@ -14,7 +14,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import (
+from custom_components.ems.const import (
     CONF_BATTERY_POWER_ENTITY,
     CONF_CAPACITY_KWH,
     CONF_CHARGE_EFFICIENCY,
@@ -33,7 +33,8 @@ from .const import (
     CONF_PV_POWER_ENTITY,
     CONF_SOC_ENTITY,
 )
-from .meters_flow import METER_FIELDS
+
+from .meters import METER_FIELDS
 
 BATTERY_DEFAULTS: dict[str, float] = {
     CONF_CAPACITY_KWH: 10.0,

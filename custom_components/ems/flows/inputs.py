@@ -21,7 +21,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import (
+from custom_components.ems.const import (
     CONF_BILLING_START_DAY,
     CONF_EXPORT_FACTOR,
     CONF_EXPORT_FEE,
@@ -59,8 +59,9 @@ from .const import (
     PriceSource,
     PvSource,
 )
-from .flow_schemas import number_selector
-from .inputs import SolcastEstimate
+from custom_components.ems.core.inputs import SolcastEstimate
+
+from .schemas import number_selector
 
 
 def _select(key: str, choices: list[str]) -> SelectSelector:

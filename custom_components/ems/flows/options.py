@@ -7,9 +7,14 @@ from typing import Any
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 import voluptuous as vol
 
-from .const import CONF_LOAD_POWER_ENTITY, CONF_PRICE_SOURCE, METER_OPTIONS, PriceSource
-from .flow_schemas import BATTERY_SCHEMA, SENSORS_SCHEMA, battery_errors
-from .inputs_flow import (
+from custom_components.ems.const import (
+    CONF_LOAD_POWER_ENTITY,
+    CONF_PRICE_SOURCE,
+    METER_OPTIONS,
+    PriceSource,
+)
+
+from .inputs import (
     FORECASTS_SCHEMA,
     PRICES_SCHEMA,
     SOURCE_STEPS,
@@ -18,7 +23,8 @@ from .inputs_flow import (
     suggested,
     two_rate_errors,
 )
-from .meters_flow import meter_errors
+from .meters import meter_errors
+from .schemas import BATTERY_SCHEMA, SENSORS_SCHEMA, battery_errors
 
 
 class EmsOptionsFlow(OptionsFlow):

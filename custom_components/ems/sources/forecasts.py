@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.loader import IntegrationNotFound, async_get_integration
 
-from .const import (
+from custom_components.ems.const import (
     CONF_FORECAST_SOLAR_ENTRY,
     CONF_PV_SOURCE,
     CONF_SOLCAST_ENTITIES,
@@ -19,7 +19,7 @@ from .const import (
     PvSource,
     option,
 )
-from .inputs import (
+from custom_components.ems.core.inputs import (
     UPDATE_PERIOD,
     WEATHER_CACHE,
     ForecastSource,
@@ -32,7 +32,8 @@ from .inputs import (
     solcast,
     weather_temperatures,
 )
-from .source_log import SourceLog
+
+from .log import SourceLog
 
 
 def stale_note(

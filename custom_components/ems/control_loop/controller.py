@@ -12,7 +12,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from .const import (
+from custom_components.ems.const import (
     CONF_GROWATT_DEVICE,
     CONF_INVERTER_TYPE,
     CONF_MAX_CHARGE_KW,
@@ -24,7 +24,8 @@ from .const import (
     InverterType,
     OperatingMode,
 )
-from .control import (
+from custom_components.ems.coordinator import EmsConfigEntry, EmsSettings
+from custom_components.ems.core.control import (
     Command,
     ControllerMemory,
     ControlSettings,
@@ -35,12 +36,17 @@ from .control import (
     decide,
     next_run_at,
 )
-from .coordinator import EmsConfigEntry, EmsSettings
-from .growatt_link import GrowattLink
-from .inverter_link import ControlRun, FoxEssLink, InverterLink, LinkError
-from .inverters.foxess import FoxEssClient
+from custom_components.ems.core.control.link import (
+    ControlRun,
+    FoxEssLink,
+    InverterLink,
+    LinkError,
+)
+from custom_components.ems.core.inverters.foxess import FoxEssClient
+from custom_components.ems.planner import InverterMode
+
+from .growatt import GrowattLink
 from .overrides import async_set_override
-from .planner import InverterMode
 
 # After a failed run, try again after these waits; the last one repeats.
 RETRY_DELAYS = (timedelta(seconds=10), timedelta(seconds=30), timedelta(seconds=60))

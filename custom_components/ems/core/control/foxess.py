@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from custom_components.ems.inverters.foxess.registers import WorkMode
+from custom_components.ems.core.inverters.foxess.registers import WorkMode
 from custom_components.ems.planner.model import InverterMode
 
 from .model import Command, SetMinSoc

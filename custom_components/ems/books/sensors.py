@@ -23,10 +23,17 @@ from homeassistant.const import UnitOfEnergy
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .accounting import ENERGY_KEYS, MONEY_KEYS, LedgerReport, PeriodKind, PeriodTotals
-from .accounting_glue import EmsAccounting
-from .coordinator import EmsConfigEntry
-from .entity import ems_device_info
+from custom_components.ems.coordinator import EmsConfigEntry
+from custom_components.ems.core.accounting import (
+    ENERGY_KEYS,
+    MONEY_KEYS,
+    LedgerReport,
+    PeriodKind,
+    PeriodTotals,
+)
+from custom_components.ems.entity import ems_device_info
+
+from .keeper import EmsAccounting
 
 CYCLES = "equivalent_full_cycles"
 WACB = "wacb"

@@ -26,9 +26,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER
-from .control import ControlSettings, min_soc_floor
-from .control.growatt import (
+from custom_components.ems.const import LOGGER
+from custom_components.ems.core.control import ControlSettings, min_soc_floor
+from custom_components.ems.core.control.growatt import (
     BatteryNumbers,
     TimeSegment,
     mismatched,
@@ -37,7 +37,12 @@ from .control.growatt import (
     segments_to_write,
     tou_schedule,
 )
-from .control.growatt_sph import (
+from custom_components.ems.core.control.growatt_plan import (
+    describe_segment,
+    describe_times,
+    plan_to_follow,
+)
+from custom_components.ems.core.control.growatt_sph import (
     SphKind,
     SphSchedule,
     SphTimes,
@@ -45,9 +50,8 @@ from .control.growatt_sph import (
     sph_times_from_response,
     sph_times_to_write,
 )
-from .growatt_plan import describe_segment, describe_times, plan_to_follow
-from .inverter_link import ControlRun, LinkError
-from .planner import Plan
+from custom_components.ems.core.control.link import ControlRun, LinkError
+from custom_components.ems.planner import Plan
 
 GROWATT_DOMAIN = "growatt_server"
 MIN_SERVICES = ("update_time_segment", "read_time_segments")

@@ -14,7 +14,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
 import voluptuous as vol
 
-from .const import CONF_EXPORT_METER_ENTITY, CONF_IMPORT_METER_ENTITY, METER_OPTIONS
+from custom_components.ems.const import (
+    CONF_EXPORT_METER_ENTITY,
+    CONF_IMPORT_METER_ENTITY,
+    METER_OPTIONS,
+)
 
 _METER_STATE_CLASSES: Final = frozenset(
     {SensorStateClass.TOTAL.value, SensorStateClass.TOTAL_INCREASING.value}

@@ -40,18 +40,7 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .accounting import (
-    AccountingError,
-    BatterySpec,
-    Ledger,
-    LedgerConfig,
-    LedgerReport,
-    PeriodKind,
-    PowerSample,
-    period_bounds,
-)
-from .accounting_meters import EnergyMeters, meter_entities
-from .const import (
+from custom_components.ems.const import (
     CONF_BILLING_START_DAY,
     CONF_CAPACITY_KWH,
     CONF_CHARGE_EFFICIENCY,
@@ -64,8 +53,20 @@ from .const import (
     INPUT_DEFAULTS,
     LOGGER,
 )
-from .coordinator import EmsConfigEntry, EmsCoordinator
-from .planner import Plan
+from custom_components.ems.coordinator import EmsConfigEntry, EmsCoordinator
+from custom_components.ems.core.accounting import (
+    AccountingError,
+    BatterySpec,
+    Ledger,
+    LedgerConfig,
+    LedgerReport,
+    PeriodKind,
+    PowerSample,
+    period_bounds,
+)
+from custom_components.ems.planner import Plan
+
+from .meters import EnergyMeters, meter_entities
 
 DEFAULT_BILLING_START_DAY: Final[int] = int(INPUT_DEFAULTS[CONF_BILLING_START_DAY])
 

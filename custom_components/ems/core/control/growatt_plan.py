@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .control import ControlSettings, Decision, Layer, Override, min_soc_floor, slot_at
-from .control.growatt import TimeSegment
-from .control.growatt_sph import SphKind, SphTimes
-from .control.tou import clock, utc
-from .planner import InverterMode, Plan, PlanSlot
+from custom_components.ems.planner import InverterMode, Plan, PlanSlot
+
+from . import ControlSettings, Decision, Layer, Override, min_soc_floor, slot_at
+from .growatt import TimeSegment
+from .growatt_sph import SphKind, SphTimes
+from .tou import clock, utc
 
 # A stand-in slot when the plan has none in force now.
 FILLER_SLOT = timedelta(minutes=15)

@@ -10,13 +10,19 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN, LOGGER
-from .forecast_sources import PvReader, WeatherReader
-from .house import HouseReadings
-from .inputs import AlignedInputs, IssueKind, align_inputs, slot_start
+from custom_components.ems.const import DOMAIN, LOGGER
+from custom_components.ems.core.house import HouseReadings
+from custom_components.ems.core.inputs import (
+    AlignedInputs,
+    IssueKind,
+    align_inputs,
+    slot_start,
+)
+from custom_components.ems.core.planning import PlanningConfig
+
+from .forecasts import PvReader, WeatherReader
 from .load_history import LoadAccuracy, LoadHistory
-from .planning import PlanningConfig
-from .price_sources import PriceReader
+from .prices import PriceReader
 
 ISSUE_PRICES_MISSING = "prices_missing"
 

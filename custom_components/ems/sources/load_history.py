@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
-from .const import (
+from custom_components.ems.const import (
     CONF_BATTERY_POWER_ENTITY,
     CONF_GRID_POWER_ENTITY,
     CONF_LOAD_HISTORY_WEEKS,
@@ -26,9 +26,14 @@ from .const import (
     CONF_WEATHER_ENTITY,
     option,
 )
-from .house import derive_load_kw
-from .inputs import LoadForecast, LoadMethod, forecast_load, mean_absolute_error
-from .inputs.series import floor_instant, parse_number
+from custom_components.ems.core.house import derive_load_kw
+from custom_components.ems.core.inputs import (
+    LoadForecast,
+    LoadMethod,
+    forecast_load,
+    mean_absolute_error,
+)
+from custom_components.ems.core.inputs.series import floor_instant, parse_number
 
 _HOUR = timedelta(hours=1)
 
