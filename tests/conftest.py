@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -114,3 +115,26 @@ async def init_integration(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+def register_settings_entities(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Register the settings entities as an EMS from before the settings store left them.
+
+    Such an entry kept its settings in the entities' restore states; the registry knows
+    the entities, so their restore states can be found on the first start after the
+    upgrade.
+    """
+    registry = er.async_get(hass)
+    for platform, key, object_id in (
+        ("select", "mode", "ems_operating_mode"),
+        ("switch", "control", "ems_control"),
+        ("number", "reserve_soc", "ems_reserve_state_of_charge"),
+        ("number", "minimum_soc", "ems_minimum_state_of_charge"),
+    ):
+        registry.async_get_or_create(
+            platform,
+            DOMAIN,
+            f"{entry.unique_id}_{key}",
+            suggested_object_id=object_id,
+            config_entry=entry,
+        )

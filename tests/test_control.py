@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from datetime import timedelta
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_HOST,
@@ -189,7 +190,7 @@ async def test_a_different_inverter_is_never_written(
     inverter: FoxEssSimulator,
     fox_entry: MockConfigEntry,
 ) -> None:
-    """An inverter that answers with another model gets no writes and a repair issue."""
+    """Another model at the address: setup stops with the reason, nothing is written."""
     other = MockConfigEntry(
         domain=DOMAIN,
         title="EMS",
@@ -197,16 +198,34 @@ async def test_a_different_inverter_is_never_written(
         data={**fox_entry.data, CONF_INVERTER_MODEL: "H3-10.0-E"},
         options=dict(fox_entry.options),
     )
-    await setup(hass, other)
+    other.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(other.entry_id)
+    assert other.state is ConfigEntryState.SETUP_ERROR
+    assert other.reason is not None
+    assert "KH10.5" in other.reason
+    assert inverter.writes == []
+
+
+@pytest.mark.usefixtures("house")
+async def test_a_swapped_inverter_is_never_written(
+    hass: HomeAssistant,
+    inverter: FoxEssSimulator,
+    fox_entry: MockConfigEntry,
+) -> None:
+    """An inverter that turns into another model after setup gets no writes and a repair issue."""
+    await setup(hass, fox_entry)
+    inverter.set_model_string("H3-10.0-E")
+    inverter.drop_connection()
     await switch(hass, SERVICE_TURN_ON)
     await force_charge(hass, 3.0)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=30))
-    await hass.async_block_till_done()
+    for seconds in (10, 40, 100):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+        await hass.async_block_till_done()
     issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"inverter_unreachable_{other.entry_id}"
+        DOMAIN, f"inverter_unreachable_{fox_entry.entry_id}"
     )
     assert issue is not None
-    assert "KH10.5" in issue.translation_placeholders["error"]
+    assert "H3-10.0-E" in issue.translation_placeholders["error"]
     assert inverter.writes == []
 
 

@@ -1,52 +1,115 @@
-"""Diagnostics: what a user attaches to a bug report, without secrets."""
+"""Diagnostics: what a user attaches to a bug report, with a plan and the control loop."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from typing import Any
+
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from custom_components.ems.const import (
     CONF_INVERTER_MODEL,
     CONF_INVERTER_SERIAL,
     CONF_INVERTER_TYPE,
+    CONF_TIBBER_HOME,
     CONF_UNIT_ID,
     DOMAIN,
 )
+from simulator.foxess import FoxEssSimulator
 
-from .conftest import BATTERY_OPTIONS, SENSOR_OPTIONS
+from .conftest import BATTERY_OPTIONS, PRICE, SENSOR_OPTIONS, set_house
+from .test_plan import DAY_START, nordpool_attributes
+
+
+@pytest.fixture
+async def inverter(socket_enabled: None) -> AsyncGenerator[FoxEssSimulator]:
+    """Run a simulated Fox ESS KH inverter on 127.0.0.1, its clock stopped."""
+    simulator = FoxEssSimulator(model="KH", time_scale=0.0)
+    await simulator.async_start(host="127.0.0.1", port=0)
+    yield simulator
+    await simulator.async_stop()
+
+
+def prices_from_today(hass: HomeAssistant) -> dict[str, Any]:
+    """Return the SE3 day's Nord Pool attributes moved to today and tomorrow.
+
+    The simulated inverter needs the real clock (no frozen time), so the real prices
+    are moved to the days around now.
+    """
+    attributes = nordpool_attributes(with_tomorrow=True)
+    shift = dt_util.start_of_local_day() - DAY_START
+    for key in ("raw_today", "raw_tomorrow"):
+        attributes[key] = [
+            {**row, "start": row["start"] + shift, "end": row["end"] + shift}
+            for row in attributes[key]
+        ]
+    return attributes
 
 
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    house: None,
+    inverter: FoxEssSimulator,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """The inverter's address and serial are redacted."""
+    """Configuration, readings, the plan and the control loop; personal data redacted."""
+    await hass.config.async_set_time_zone("Europe/Stockholm")
+    set_house(hass, soc="50", battery_w="0", pv_w="0", grid_w="800")
+    hass.states.async_set(PRICE, "556.68", prices_from_today(hass))
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="EMS",
         unique_id="sensor.house_battery_soc",
         data={
             CONF_INVERTER_TYPE: "foxess_modbus",
-            CONF_HOST: "192.0.2.10",
-            CONF_PORT: 502,
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: inverter.port,
             CONF_UNIT_ID: 247,
-            CONF_INVERTER_MODEL: "KH10",
+            CONF_INVERTER_MODEL: "KH10.5",
             CONF_INVERTER_SERIAL: "60KH1234567890",
         },
-        options={**SENSOR_OPTIONS, **BATTERY_OPTIONS},
+        options={**SENSOR_OPTIONS, **BATTERY_OPTIONS, CONF_TIBBER_HOME: "Elm Street"},
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.ems_control"}, blocking=True
+    )
+    await hass.async_block_till_done()
+
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-    assert diagnostics == snapshot
-    assert "192.0.2.10" not in str(diagnostics)
-    assert "60KH1234567890" not in str(diagnostics)
+    # Times follow the real clock; the plan's money follows the slot of the day.
+    assert diagnostics == snapshot(
+        exclude=props(
+            "port",
+            "slots",
+            "solve_seconds",
+            "at",
+            "start",
+            "end",
+            "reason",
+            "first_slot",
+            "cost",
+            "expected_saving",
+            "memory",
+            "events",
+            "last_run",
+        )
+    )
+    text = str(diagnostics)
+    for personal in ("127.0.0.1", "60KH1234567890", "Elm Street"):
+        assert personal not in text
+    assert diagnostics["plan"]["slots"] > 0
+    assert diagnostics["control"]["link"] == "FoxEssLink"
+    assert diagnostics["control"]["last_run"]["dry_run"] is False

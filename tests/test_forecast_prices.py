@@ -429,7 +429,8 @@ async def test_a_failing_source_never_breaks_the_coordinator(
     coordinator = entry.runtime_data.coordinator
     assert coordinator.last_update_success
     assert coordinator.data.plan is None
-    assert coordinator.data.plan_issues == ("inputs failed: tibber library bug",)
+    assert coordinator.data.plan_issues[0] == "no price for the current slot"
+    assert "RuntimeError: tibber library bug" in coordinator.data.plan_issues[1]
     soc = hass.states.get("sensor.ems_state_of_charge")
     assert soc is not None
     assert float(soc.state) == 50.0

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.ems.const import DOMAIN
 
-from .conftest import PRICE
+from .conftest import PRICE, register_settings_entities
 from .test_plan import DAY_START, nordpool_attributes
 
 MODE = "select.ems_operating_mode"
@@ -185,6 +185,7 @@ async def test_override_survives_a_restart(
         ],
     )
     mock_config_entry.add_to_hass(hass)
+    register_settings_entities(hass, mock_config_entry)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert mode(hass) == "force_charge"
@@ -213,6 +214,7 @@ async def test_ended_override_is_not_restored(
         ],
     )
     mock_config_entry.add_to_hass(hass)
+    register_settings_entities(hass, mock_config_entry)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert mode(hass) == "auto"

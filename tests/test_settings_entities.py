@@ -22,6 +22,8 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
+from .conftest import register_settings_entities
+
 MODE = "select.ems_operating_mode"
 CONTROL = "switch.ems_control"
 RESERVE = "number.ems_reserve_state_of_charge"
@@ -132,6 +134,7 @@ async def test_settings_survive_a_restart(
         ],
     )
     mock_config_entry.add_to_hass(hass)
+    register_settings_entities(hass, mock_config_entry)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     settings = mock_config_entry.runtime_data.settings
@@ -155,6 +158,7 @@ async def test_unknown_restored_mode_falls_back_to_auto(
         ],
     )
     mock_config_entry.add_to_hass(hass)
+    register_settings_entities(hass, mock_config_entry)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert state_of(hass, MODE).state == "auto"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
@@ -13,16 +15,34 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EmsConfigEntry
-from .entity import EmsControllerEntity
+from .data import EmsConfigEntry, EmsRuntimeData
+from .entity import EmsEntity, EmsEntityDescription, follow_controller
 
 PARALLEL_UPDATES = 0
 
-INVERTER_PROBLEM = BinarySensorEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class EmsBinarySensorEntityDescription(
+    BinarySensorEntityDescription, EmsEntityDescription
+):
+    """Describes an EMS binary sensor: whether it is on, and its attributes."""
+
+    is_on_fn: Callable[[EmsRuntimeData], bool]
+    attributes_fn: Callable[[EmsRuntimeData], dict[str, Any]]
+
+
+INVERTER_PROBLEM = EmsBinarySensorEntityDescription(
     key="inverter_problem",
     translation_key="inverter_problem",
     device_class=BinarySensorDeviceClass.PROBLEM,
     entity_category=EntityCategory.DIAGNOSTIC,
+    follows=(follow_controller,),
+    is_on_fn=lambda runtime: (
+        (report := runtime.controller.report) is not None and report.error is not None
+    ),
+    attributes_fn=lambda runtime: {
+        "error": report.error if (report := runtime.controller.report) else None
+    },
 )
 
 
@@ -32,24 +52,21 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the inverter problem sensor to entries that reach an inverter."""
-    controller = entry.runtime_data.controller
-    if controller is not None and controller.link is not None:
-        async_add_entities(
-            [EmsInverterProblem(entry=entry, description=INVERTER_PROBLEM)]
-        )
+    if entry.runtime_data.controller.link is not None:
+        async_add_entities([EmsBinarySensor(entry, INVERTER_PROBLEM)])
 
 
-class EmsInverterProblem(EmsControllerEntity, BinarySensorEntity):
-    """On while the last control run failed; the error says why."""
+class EmsBinarySensor(EmsEntity, BinarySensorEntity):
+    """A binary sensor of the EMS device."""
+
+    entity_description: EmsBinarySensorEntityDescription
 
     @property
     def is_on(self) -> bool:
-        """Return True while EMS cannot reach or command the inverter."""
-        report = self._controller.report
-        return report is not None and report.error is not None
+        """Return what the description reads."""
+        return self.entity_description.is_on_fn(self.runtime)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return the last error."""
-        report = self._controller.report
-        return {"error": report.error if report else None}
+        """Return the description's attributes."""
+        return self.entity_description.attributes_fn(self.runtime)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
@@ -22,55 +21,17 @@ from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_state_change_event,
 )
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import (
-    CONF_BATTERY_POWER_ENTITY,
-    CONF_GRID_POWER_ENTITY,
-    CONF_LOAD_POWER_ENTITY,
-    CONF_MAX_CHARGE_KW,
-    CONF_MAX_DISCHARGE_KW,
-    CONF_MAX_EXPORT_KW,
-    CONF_MAX_IMPORT_KW,
-    CONF_PRICE_ENTITY,
-    CONF_PV_PEAK_KW,
-    CONF_PV_POWER_ENTITY,
-    CONF_SOC_ENTITY,
-    DOMAIN,
-    LOGGER,
-    REFRESH_INTERVAL,
-    OperatingMode,
-)
-from .core.control.model import Override
-from .core.house import (
-    HouseLimits,
-    HouseReadings,
-    Quantity,
-    ReadingError,
-    derive_load_kw,
-    read,
-)
-from .core.planning import PlanningConfig, build_problem
+from .const import DOMAIN, LOGGER, REFRESH_INTERVAL
+from .control_loop.settings import EmsSettings
+from .core.config import EmsConfig
+from .core.house import HouseReadings, Quantity, ReadingError, derive_load_kw, read
+from .core.planning import build_problem
 from .planner import Plan, Problem, ProblemError, plan
 from .sources.reader import InputsReader
 
-if TYPE_CHECKING:
-    from .books.keeper import EmsAccounting
-    from .control_loop.controller import EmsController
-    from .control_loop.events import EventLog
-    from .core.inverters.foxess import FoxEssClient
-
-SOURCE_OPTIONS: Mapping[Quantity, str] = MappingProxyType(
-    {
-        Quantity.SOC: CONF_SOC_ENTITY,
-        Quantity.BATTERY_POWER: CONF_BATTERY_POWER_ENTITY,
-        Quantity.PV_POWER: CONF_PV_POWER_ENTITY,
-        Quantity.LOAD_POWER: CONF_LOAD_POWER_ENTITY,
-        Quantity.GRID_POWER: CONF_GRID_POWER_ENTITY,
-        Quantity.PRICE: CONF_PRICE_ENTITY,
-    }
-)
 # Changes smaller than these do not refresh the coordinator before the next slot tick.
 _DEADBAND: Mapping[Quantity, float] = MappingProxyType(
     {
@@ -82,56 +43,6 @@ _DEADBAND: Mapping[Quantity, float] = MappingProxyType(
         Quantity.PRICE: 0.0,
     }
 )
-
-
-@dataclass(kw_only=True)
-class EmsSettings:
-    """What the user set on the EMS entities and services; entities restore it."""
-
-    mode: OperatingMode = OperatingMode.AUTO
-    control_enabled: bool = False
-    reserve_soc_percent: float
-    min_soc_percent: float
-    override: Override | None = None
-    _listeners: list[Callable[[], None]] = field(
-        default_factory=list, repr=False, compare=False
-    )
-
-    @property
-    def effective_mode(self) -> OperatingMode:
-        """Return the mode in force: an active override wins over the select."""
-        if self.override is not None:
-            return OperatingMode(self.override.mode.value)
-        return self.mode
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the settings for diagnostics and service responses."""
-        override = self.override
-        return {
-            "mode": self.mode.value,
-            "effective_mode": self.effective_mode.value,
-            "control_enabled": self.control_enabled,
-            "reserve_soc_percent": self.reserve_soc_percent,
-            "min_soc_percent": self.min_soc_percent,
-            "override": None
-            if override is None
-            else {
-                "mode": override.mode.value,
-                "until": override.until.isoformat(),
-                "power_kw": override.power_kw,
-                "target_soc_percent": override.target_soc_percent,
-            },
-        }
-
-    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call `listener` after every change; return the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    def changed(self) -> None:
-        """Tell the listeners that a setting changed."""
-        for listener in list(self._listeners):
-            listener()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -156,26 +67,6 @@ class EmsState:
         return problems
 
 
-@dataclass(kw_only=True)
-class EmsRuntimeData:
-    """Everything an EMS entry holds while it is loaded."""
-
-    coordinator: EmsCoordinator
-    settings: EmsSettings
-    # The Fox ESS client; None when EMS only plans (or drives a Growatt).
-    inverter: FoxEssClient | None = None
-    controller: EmsController | None = None
-    # Ends the active override at its `until`.
-    cancel_override_timer: CALLBACK_TYPE | None = None
-    # Mode changes and overrides, for the logbook and the UI.
-    events: EventLog | None = None
-    # The savings books (accounting_glue); None until set up.
-    accounting: EmsAccounting | None = None
-
-
-type EmsConfigEntry = ConfigEntry[EmsRuntimeData]
-
-
 def next_slot_tick(now: datetime) -> datetime:
     """Return the next boundary of the 5-minute slot clock after `now`."""
     step = int(REFRESH_INTERVAL.total_seconds())
@@ -184,28 +75,28 @@ def next_slot_tick(now: datetime) -> datetime:
 
 
 class EmsCoordinator(DataUpdateCoordinator[EmsState]):
-    """Reads the selected entities into validated readings."""
+    """Reads the house on the slot clock and on changes, and plans in the executor.
 
-    config_entry: EmsConfigEntry
+    Bad input (a sensor that is unavailable, prices missing) is reported in the state;
+    only an unexpected failure is an `UpdateFailed`, logged once by Home Assistant.
+    """
 
-    def __init__(self, hass: HomeAssistant, entry: EmsConfigEntry) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        *,
+        config: EmsConfig,
+        settings: EmsSettings,
+    ) -> None:
         """Set up the coordinator for one battery system."""
         super().__init__(hass, LOGGER, config_entry=entry, name=DOMAIN)
-        options = entry.options
-        self.sources: dict[Quantity, str] = {
-            quantity: options[key]
-            for quantity, key in SOURCE_OPTIONS.items()
-            if options.get(key)
-        }
-        self.limits = HouseLimits(
-            max_charge_kw=options[CONF_MAX_CHARGE_KW],
-            max_discharge_kw=options[CONF_MAX_DISCHARGE_KW],
-            max_import_kw=options[CONF_MAX_IMPORT_KW],
-            max_export_kw=options[CONF_MAX_EXPORT_KW],
-            pv_peak_kw=options[CONF_PV_PEAK_KW],
-        )
-        self.planning = PlanningConfig.from_options(options)
-        self.inputs = InputsReader(hass, entry)
+        self.config = config
+        self.settings = settings
+        self.sources = config.house.by_quantity()
+        self.limits = config.house_limits
+        self.planning = config.planning
+        self.inputs = InputsReader(hass, entry, config)
         self.prices = self.inputs.prices
         entry.async_on_unload(self.inputs.async_clear)
         self._problems: dict[Quantity, str] = {}
@@ -277,6 +168,16 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         return False
 
     async def _async_update_data(self) -> EmsState:
+        try:
+            return await self._async_read_and_plan()
+        except Exception as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": f"{type(err).__name__}: {err}"},
+            ) from err
+
+    async def _async_read_and_plan(self) -> EmsState:
         readings, problems = self.read_house()
         self._log_transitions(problems)
         if self._replan_due or self.data is None:
@@ -306,10 +207,10 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         aligned, issues = gathered.aligned, gathered.issues
         if aligned is None or not aligned.starts:
             return None, None, issues
-        settings = self.config_entry.runtime_data.settings
+        settings = self.settings
         try:
             problem = build_problem(
-                self.config_entry.options,
+                self.config,
                 soc_percent=readings.soc_percent,
                 min_soc_percent=settings.min_soc_percent,
                 reserve_soc_percent=settings.reserve_soc_percent,

@@ -1,4 +1,9 @@
-"""Diagnostics for EMS, with the inverter's address and serial redacted."""
+"""Diagnostics for EMS: configuration, readings, the plan and the control loop.
+
+The inverter's address and serial, the Growatt device and personal choices that name
+accounts or homes (the Tibber home, the Nord Pool entry, the Forecast.Solar entry) are
+redacted.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +14,67 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_GROWATT_DEVICE, CONF_INVERTER_SERIAL
-from .coordinator import EmsConfigEntry
+from .const import (
+    CONF_FORECAST_SOLAR_ENTRY,
+    CONF_GROWATT_DEVICE,
+    CONF_INVERTER_SERIAL,
+    CONF_NORDPOOL_ENTRY,
+    CONF_TIBBER_HOME,
+)
+from .data import EmsConfigEntry
 
-TO_REDACT = {CONF_HOST, CONF_INVERTER_SERIAL, CONF_GROWATT_DEVICE, "serial", "token"}
+TO_REDACT = {
+    CONF_HOST,
+    CONF_INVERTER_SERIAL,
+    CONF_GROWATT_DEVICE,
+    CONF_TIBBER_HOME,
+    CONF_NORDPOOL_ENTRY,
+    CONF_FORECAST_SOLAR_ENTRY,
+    "serial",
+    "token",
+    "growatt_device",
+    "tibber_home",
+    "nordpool_entry",
+    "forecast_solar_entry",
+}
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: EmsConfigEntry
 ) -> dict[str, Any]:
-    """Return what EMS read and was told, without secrets."""
+    """Return what EMS read, planned and did, without personal data."""
     runtime = entry.runtime_data
     state = runtime.coordinator.data
-    return {
-        "data": async_redact_data(dict(entry.data), TO_REDACT),
-        "options": dict(entry.options),
-        "settings": runtime.settings.as_dict(),
-        "house": asdict(state.house),
-        "problems": {str(key): text for key, text in state.problems.items()},
-        "plan": None
-        if state.plan is None
-        else {
-            "method": state.plan.method,
-            "status": state.plan.status,
-            "reason": state.plan.reason,
-            "slots": len(state.plan.slots),
-            "solve_seconds": state.plan.solve_seconds,
+    controller = runtime.controller
+    report = controller.report
+    return async_redact_data(
+        {
+            "data": dict(entry.data),
+            "options": dict(entry.options),
+            "config": asdict(runtime.config),
+            "settings": runtime.settings.as_dict(),
+            "house": asdict(state.house),
+            "input_problems": state.input_problems,
+            "plan": None
+            if state.plan is None
+            else {
+                "method": state.plan.method,
+                "status": state.plan.status,
+                "reason": state.plan.reason,
+                "slots": len(state.plan.slots),
+                "first_slot": asdict(state.plan.slots[0]) if state.plan.slots else None,
+                "cost": state.plan.objective,
+                "expected_saving": state.plan.expected_saving,
+                "solve_seconds": state.plan.solve_seconds,
+            },
+            "plan_issues": list(state.plan_issues),
+            "control": {
+                "link": type(controller.link).__name__ if controller.link else None,
+                "failures": controller.failures,
+                "last_run": None if report is None else asdict(report),
+                "memory": asdict(controller.memory),
+                "events": runtime.events.recent,
+            },
         },
-        "plan_issues": list(state.plan_issues),
-    }
+        TO_REDACT,
+    )

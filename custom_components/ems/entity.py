@@ -1,18 +1,45 @@
-"""Base entities of the EMS device."""
+"""The one base of every EMS entity, and what an entity follows."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from homeassistant.core import CALLBACK_TYPE
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_INVERTER_MODEL, DOMAIN
-from .coordinator import EmsConfigEntry, EmsCoordinator
+from .const import DOMAIN
+from .data import EmsConfigEntry, EmsRuntimeData
 
-if TYPE_CHECKING:
-    from .control_loop.controller import EmsController
+type Follow = Callable[[EmsRuntimeData, CALLBACK_TYPE], CALLBACK_TYPE]
+
+
+def follow_coordinator(runtime: EmsRuntimeData, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+    """Update on every reading and plan."""
+    return runtime.coordinator.async_add_listener(update)
+
+
+def follow_controller(runtime: EmsRuntimeData, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+    """Update after every control run."""
+    return runtime.controller.add_listener(update)
+
+
+def follow_settings(runtime: EmsRuntimeData, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+    """Update on every change of the user's settings."""
+    return runtime.settings.add_listener(update)
+
+
+def follow_books(runtime: EmsRuntimeData, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+    """Update when the savings books change."""
+    return runtime.accounting.add_listener(update)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmsEntityDescription(EntityDescription):
+    """What every EMS entity's description says: which parts of the entry it follows."""
+
+    follows: tuple[Follow, ...] = (follow_coordinator,)
 
 
 def ems_device_info(entry: EmsConfigEntry) -> DeviceInfo:
@@ -21,64 +48,36 @@ def ems_device_info(entry: EmsConfigEntry) -> DeviceInfo:
         identifiers={(DOMAIN, entry.unique_id or entry.entry_id)},
         name=entry.title,
         manufacturer="EMS",
-        model=entry.data.get(CONF_INVERTER_MODEL) or "Energy Management System",
+        model=entry.runtime_data.config.inverter.model or "Energy Management System",
         entry_type=DeviceEntryType.SERVICE,
     )
 
 
 class EmsEntity(Entity):
-    """An entity of the EMS device that holds a user setting."""
+    """An entity of the EMS device, updated by what its description follows."""
 
-    _attr_has_entity_name = True
-
-    def __init__(
-        self, *, entry: EmsConfigEntry, description: EntityDescription
-    ) -> None:
-        """Attach the entity to the entry's EMS device."""
-        self.entity_description = description
-        self.settings = entry.runtime_data.settings
-        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        self._attr_device_info = ems_device_info(entry)
-
-    async def async_added_to_hass(self) -> None:
-        """Show every change of the settings, from this entity or a service."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.settings.add_listener(self.async_write_ha_state))
-
-
-class EmsControllerEntity(Entity):
-    """An entity of the EMS device that shows the control loop's last run."""
-
+    entity_description: EmsEntityDescription
     _attr_has_entity_name = True
     _attr_should_poll = False
 
     def __init__(
-        self, *, entry: EmsConfigEntry, description: EntityDescription
+        self, entry: EmsConfigEntry, description: EmsEntityDescription
     ) -> None:
-        """Follow the entry's control loop."""
+        """Attach the entity to the entry's EMS device."""
         self.entity_description = description
+        self.runtime = entry.runtime_data
         self._attr_unique_id = f"{entry.unique_id}_{description.key}"
         self._attr_device_info = ems_device_info(entry)
-        controller = entry.runtime_data.controller
-        assert controller is not None
-        self._controller: EmsController = controller
 
     async def async_added_to_hass(self) -> None:
-        """Show every control run."""
+        """Follow the parts of the entry the description names."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._controller.add_listener(self.async_write_ha_state))
+        for follow in self.entity_description.follows:
+            self.async_on_remove(follow(self.runtime, self.async_write_ha_state))
 
-
-class EmsCoordinatorEntity(CoordinatorEntity[EmsCoordinator]):
-    """An entity of the EMS device that shows what the coordinator read."""
-
-    _attr_has_entity_name = True
-
-    def __init__(
-        self, *, entry: EmsConfigEntry, description: EntityDescription
-    ) -> None:
-        """Attach the entity to the entry's coordinator and EMS device."""
-        super().__init__(entry.runtime_data.coordinator)
-        self.entity_description = description
-        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        self._attr_device_info = ems_device_info(entry)
+    @property
+    def available(self) -> bool:
+        """Return False while the coordinator fails, for entities that show its data."""
+        if follow_coordinator in self.entity_description.follows:
+            return self.runtime.coordinator.last_update_success
+        return True

@@ -7,23 +7,23 @@ from dataclasses import dataclass
 
 from homeassistant.components.number import (
     NumberDeviceClass,
+    NumberEntity,
     NumberEntityDescription,
     NumberMode,
-    RestoreNumber,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_MAX_SOC, CONF_MIN_SOC
-from .coordinator import EmsConfigEntry, EmsSettings
-from .entity import EmsEntity
+from .control_loop.settings import EmsSettings
+from .data import EmsConfigEntry
+from .entity import EmsEntity, EmsEntityDescription, follow_settings
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmsNumberEntityDescription(NumberEntityDescription):
+class EmsNumberEntityDescription(NumberEntityDescription, EmsEntityDescription):
     """Describes an SoC number and where its value lives."""
 
     value_fn: Callable[[EmsSettings], float]
@@ -42,12 +42,14 @@ NUMBERS: tuple[EmsNumberEntityDescription, ...] = (
     EmsNumberEntityDescription(
         key="reserve_soc",
         translation_key="reserve_soc",
+        follows=(follow_settings,),
         value_fn=lambda settings: settings.reserve_soc_percent,
         set_value_fn=_set_reserve,
     ),
     EmsNumberEntityDescription(
         key="minimum_soc",
         translation_key="minimum_soc",
+        follows=(follow_settings,),
         value_fn=lambda settings: settings.min_soc_percent,
         set_value_fn=_set_minimum,
     ),
@@ -59,14 +61,12 @@ async def async_setup_entry(
     entry: EmsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the SoC numbers."""
-    async_add_entities(
-        EmsSocNumber(entry=entry, description=description) for description in NUMBERS
-    )
+    """Set up the SoC numbers (kept in the settings store)."""
+    async_add_entities(EmsSocNumber(entry, description) for description in NUMBERS)
 
 
-class EmsSocNumber(EmsEntity, RestoreNumber):
-    """An SoC floor within the battery's configured limits, kept across restarts."""
+class EmsSocNumber(EmsEntity, NumberEntity):
+    """An SoC floor within the battery's configured limits."""
 
     entity_description: EmsNumberEntityDescription
     _attr_device_class = NumberDeviceClass.BATTERY
@@ -76,28 +76,20 @@ class EmsSocNumber(EmsEntity, RestoreNumber):
     _attr_native_unit_of_measurement = PERCENTAGE
 
     def __init__(
-        self, *, entry: EmsConfigEntry, description: EmsNumberEntityDescription
+        self, entry: EmsConfigEntry, description: EmsNumberEntityDescription
     ) -> None:
         """Bound the number by the battery's configured SoC limits."""
-        super().__init__(entry=entry, description=description)
-        self._attr_native_min_value = float(entry.options[CONF_MIN_SOC])
-        self._attr_native_max_value = float(entry.options[CONF_MAX_SOC])
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the user's value when it still fits the battery's limits."""
-        await super().async_added_to_hass()
-        last = await self.async_get_last_number_data()
-        if last is None or last.native_value is None:
-            return
-        if self.native_min_value <= last.native_value <= self.native_max_value:
-            self.entity_description.set_value_fn(self.settings, last.native_value)
+        super().__init__(entry, description)
+        battery = entry.runtime_data.config.battery
+        self._attr_native_min_value = battery.min_soc_percent
+        self._attr_native_max_value = battery.max_soc_percent
 
     @property
     def native_value(self) -> float:
         """Return the SoC floor."""
-        return self.entity_description.value_fn(self.settings)
+        return self.entity_description.value_fn(self.runtime.settings)
 
     async def async_set_native_value(self, value: float) -> None:
         """Change the SoC floor."""
-        self.entity_description.set_value_fn(self.settings, value)
-        self.settings.changed()
+        self.entity_description.set_value_fn(self.runtime.settings, value)
+        self.runtime.settings.changed()

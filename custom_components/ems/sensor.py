@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -12,15 +13,18 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .books.sensors import async_add_accounting_sensors
-from .coordinator import EmsConfigEntry, EmsState
+from .books import figures
+from .coordinator import EmsState
+from .core.accounting import ENERGY_KEYS, MONEY_KEYS, PeriodKind
 from .core.house import Quantity
-from .entity import EmsControllerEntity, EmsCoordinatorEntity
+from .data import EmsConfigEntry, EmsRuntimeData
+from .entity import EmsEntity, EmsEntityDescription, follow_books, follow_controller
 from .planner import InverterMode, Plan, PlanSlot
 
 PARALLEL_UPDATES = 0
@@ -30,15 +34,25 @@ INPUTS_DEGRADED = "degraded"
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmsSensorEntityDescription(SensorEntityDescription):
-    """Describes an EMS sensor."""
+class EmsSensorEntityDescription(SensorEntityDescription, EmsEntityDescription):
+    """Describes an EMS sensor: its value, attributes and unit from the entry's runtime."""
 
-    value_fn: Callable[[EmsState], float | str | None]
-    attributes_fn: Callable[[EmsState], dict[str, Any]] | None = None
+    value_fn: Callable[[EmsRuntimeData], StateType]
+    attributes_fn: Callable[[EmsRuntimeData], dict[str, Any] | None] | None = None
+    # The unit, given the home's currency (money and prices).
+    unit_fn: Callable[[str], str] | None = None
+    # The start of the period a total counts from (totals only).
+    last_reset_fn: Callable[[EmsRuntimeData], datetime | None] | None = None
 
 
-def _reading(quantity: Quantity) -> Callable[[EmsState], float | None]:
-    return lambda state: state.house.value(quantity)
+def _state(
+    read: Callable[[EmsState], StateType],
+) -> Callable[[EmsRuntimeData], StateType]:
+    return lambda runtime: read(runtime.coordinator.data)
+
+
+def _reading(quantity: Quantity) -> Callable[[EmsRuntimeData], StateType]:
+    return _state(lambda state: state.house.value(quantity))
 
 
 def _power(quantity: Quantity) -> EmsSensorEntityDescription:
@@ -73,6 +87,7 @@ SENSORS: tuple[EmsSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=3,
         value_fn=_reading(Quantity.PRICE),
+        unit_fn=lambda currency: f"{currency}/kWh",
     ),
     EmsSensorEntityDescription(
         key="inputs",
@@ -80,8 +95,12 @@ SENSORS: tuple[EmsSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         entity_category=EntityCategory.DIAGNOSTIC,
         options=[INPUTS_OK, INPUTS_DEGRADED],
-        value_fn=lambda state: INPUTS_DEGRADED if state.input_problems else INPUTS_OK,
-        attributes_fn=lambda state: {"problems": state.input_problems},
+        value_fn=_state(
+            lambda state: INPUTS_DEGRADED if state.input_problems else INPUTS_OK
+        ),
+        attributes_fn=lambda runtime: {
+            "problems": runtime.coordinator.data.input_problems
+        },
     ),
 )
 
@@ -108,7 +127,8 @@ def chart_rows(plan: Plan) -> list[dict[str, Any]]:
     ]
 
 
-def _plan_attributes(state: EmsState) -> dict[str, Any]:
+def _plan_attributes(runtime: EmsRuntimeData) -> dict[str, Any]:
+    state = runtime.coordinator.data
     attributes: dict[str, Any] = {"issues": list(state.plan_issues)}
     if (plan := state.plan) is None:
         return attributes
@@ -126,14 +146,36 @@ def _plan_attributes(state: EmsState) -> dict[str, Any]:
     }
 
 
+# The newest events shown with the control sensor (all of them: the logbook).
+EVENTS_SHOWN = 10
+
+
+def _control_attributes(runtime: EmsRuntimeData) -> dict[str, Any]:
+    """Return why, which layer decided, the writes (or would-be writes), recent events."""
+    report = runtime.controller.report
+    if report is None:
+        return {}
+    return {
+        "layer": report.layer,
+        "reason": report.reason,
+        "dry_run": report.dry_run,
+        "would_write" if report.dry_run else "wrote": list(report.writes),
+        "error": report.error,
+        "at": dt_util.as_local(report.at).isoformat(),
+        "events": runtime.events.recent[:EVENTS_SHOWN],
+    }
+
+
 PLAN_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
     EmsSensorEntityDescription(
         key="plan",
         translation_key="plan",
         device_class=SensorDeviceClass.ENUM,
         options=[mode.value for mode in InverterMode],
-        value_fn=lambda state: (
-            slot.mode.value if (slot := current_slot(state.plan)) else None
+        value_fn=_state(
+            lambda state: (
+                slot.mode.value if (slot := current_slot(state.plan)) else None
+            )
         ),
         attributes_fn=_plan_attributes,
     ),
@@ -142,29 +184,92 @@ PLAN_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
         translation_key="expected_saving",
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
-        value_fn=lambda state: (
-            round(state.plan.expected_saving, 4) if state.plan else None
+        value_fn=_state(
+            lambda state: round(state.plan.expected_saving, 4) if state.plan else None
         ),
+        unit_fn=lambda currency: currency,
+    ),
+    EmsSensorEntityDescription(
+        key="load_forecast_error",
+        translation_key="load_forecast_error",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=3,
+        value_fn=lambda runtime: (
+            round(accuracy.mae_kw, 4)
+            if (accuracy := runtime.coordinator.inputs.load_accuracy)
+            else None
+        ),
+        attributes_fn=lambda runtime: (
+            {
+                "day": accuracy.day.isoformat(),
+                "method": accuracy.method.value,
+                "history_hours": accuracy.history_hours,
+            }
+            if (accuracy := runtime.coordinator.inputs.load_accuracy)
+            else None
+        ),
+    ),
+    EmsSensorEntityDescription(
+        key="control_action",
+        translation_key="control_action",
+        device_class=SensorDeviceClass.ENUM,
+        options=[mode.value for mode in InverterMode],
+        follows=(follow_controller,),
+        value_fn=lambda runtime: (
+            report.action
+            if (report := runtime.controller.report)
+            and report.action in set(InverterMode)
+            else None
+        ),
+        attributes_fn=_control_attributes,
     ),
 )
 
 
-LOAD_FORECAST_ERROR = SensorEntityDescription(
-    key="load_forecast_error",
-    translation_key="load_forecast_error",
-    device_class=SensorDeviceClass.POWER,
-    state_class=SensorStateClass.MEASUREMENT,
-    native_unit_of_measurement=UnitOfPower.KILO_WATT,
-    entity_category=EntityCategory.DIAGNOSTIC,
-    suggested_display_precision=3,
-)
+def _book_total(
+    key: str, period: PeriodKind, enabled: bool
+) -> EmsSensorEntityDescription:
+    """Return the description of one savings total (figures.TOTALS)."""
+    money = key in MONEY_KEYS
+    return EmsSensorEntityDescription(
+        key=f"{key}_{period.value}",
+        translation_key=f"{key}_{period.value}",
+        device_class=SensorDeviceClass.MONETARY
+        if money
+        else SensorDeviceClass.ENERGY
+        if key in ENERGY_KEYS
+        else None,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR
+        if key in ENERGY_KEYS
+        else None,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=enabled,
+        follows=(follow_books,),
+        value_fn=lambda runtime: figures.total_value(runtime.accounting, period, key),
+        attributes_fn=lambda runtime: figures.total_attributes(
+            runtime.accounting, period, key
+        ),
+        last_reset_fn=lambda runtime: figures.period_start(runtime.accounting, period),
+        unit_fn=(lambda currency: currency) if money else None,
+    )
 
 
-CONTROL_SENSOR = SensorEntityDescription(
-    key="control_action",
-    translation_key="control_action",
-    device_class=SensorDeviceClass.ENUM,
-    options=[mode.value for mode in InverterMode],
+BOOK_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
+    *(_book_total(*total) for total in figures.TOTALS),
+    EmsSensorEntityDescription(
+        key=figures.WACB,
+        translation_key=figures.WACB,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=3,
+        follows=(follow_books,),
+        value_fn=lambda runtime: figures.wacb_value(runtime.accounting),
+        attributes_fn=lambda runtime: figures.wacb_attributes(runtime.accounting),
+        unit_fn=lambda currency: f"{currency}/kWh",
+    ),
 )
 
 
@@ -173,119 +278,51 @@ async def async_setup_entry(
     entry: EmsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the EMS sensors."""
-    currency = hass.config.currency
+    """Set up the EMS sensors, the savings books' included."""
     async_add_entities(
-        EmsSensor(entry=entry, description=description, currency=currency)
-        for description in (*SENSORS, *PLAN_SENSORS)
+        EmsSensor(entry, description)
+        for description in (*SENSORS, *PLAN_SENSORS, *BOOK_SENSORS)
     )
-    async_add_entities([EmsControlSensor(entry=entry, description=CONTROL_SENSOR)])
-    async_add_entities([LoadForecastErrorSensor(entry=entry)])
-    async_add_accounting_sensors(entry, async_add_entities)
 
 
-class EmsSensor(EmsCoordinatorEntity, SensorEntity):
-    """A sensor of the EMS device."""
+class EmsSensor(EmsEntity, SensorEntity):
+    """A sensor of the EMS device; unavailable while its value is unknown."""
 
     entity_description: EmsSensorEntityDescription
-    # The plan's slot list is for charts, not for the recorder's history.
-    _unrecorded_attributes = frozenset({"slots", "problems"})
+    # Lists for the UI and the breakdowns of totals stay out of the recorder.
+    _unrecorded_attributes = frozenset(
+        {"slots", "problems", "events", *figures.UNRECORDED}
+    )
 
     def __init__(
-        self,
-        *,
-        entry: EmsConfigEntry,
-        description: EmsSensorEntityDescription,
-        currency: str,
+        self, entry: EmsConfigEntry, description: EmsSensorEntityDescription
     ) -> None:
-        """Create the sensor; prices are shown per kWh in the home's currency."""
-        super().__init__(entry=entry, description=description)
-        if description.key == Quantity.PRICE.value:
-            self._attr_native_unit_of_measurement = f"{currency}/kWh"
-        elif description.device_class is SensorDeviceClass.MONETARY:
-            self._attr_native_unit_of_measurement = currency
+        """Create the sensor; money and prices are in the home's currency."""
+        super().__init__(entry, description)
+        if description.unit_fn is not None:
+            currency = entry.runtime_data.accounting.currency
+            self._attr_native_unit_of_measurement = description.unit_fn(currency)
 
     @property
     def available(self) -> bool:
-        """Return False while the reading behind the sensor is missing."""
+        """Return False while the value behind the sensor is missing."""
         return super().available and self.native_value is not None
 
     @property
-    def native_value(self) -> float | str | None:
-        """Return the validated reading."""
-        return self.entity_description.value_fn(self.coordinator.data)
+    def native_value(self) -> StateType:
+        """Return the value the description reads."""
+        return self.entity_description.value_fn(self.runtime)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the attributes of sensors that have them."""
         if self.entity_description.attributes_fn is None:
             return None
-        return self.entity_description.attributes_fn(self.coordinator.data)
-
-
-class LoadForecastErrorSensor(EmsCoordinatorEntity, SensorEntity):
-    """Mean absolute error of yesterday's load forecast against the measured load."""
-
-    def __init__(self, *, entry: EmsConfigEntry) -> None:
-        """Create the sensor."""
-        super().__init__(entry=entry, description=LOAD_FORECAST_ERROR)
+        return self.entity_description.attributes_fn(self.runtime)
 
     @property
-    def available(self) -> bool:
-        """Return False until a day of load history can be checked."""
-        return super().available and self.native_value is not None
-
-    @property
-    def native_value(self) -> float | None:
-        """Return yesterday's mean absolute error in kW."""
-        accuracy = self.coordinator.inputs.load_accuracy
-        return round(accuracy.mae_kw, 4) if accuracy else None
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return which day was checked and how its forecast was made."""
-        accuracy = self.coordinator.inputs.load_accuracy
-        if accuracy is None:
+    def last_reset(self) -> datetime | None:
+        """Return the start of the period a total counts from."""
+        if self.entity_description.last_reset_fn is None:
             return None
-        return {
-            "day": accuracy.day.isoformat(),
-            "method": accuracy.method.value,
-            "history_hours": accuracy.history_hours,
-        }
-
-
-class EmsControlSensor(EmsControllerEntity, SensorEntity):
-    """What the control loop decided last, and what it wrote or would write."""
-
-    _unrecorded_attributes = frozenset({"events"})
-
-    def __init__(
-        self, *, entry: EmsConfigEntry, description: SensorEntityDescription
-    ) -> None:
-        """Follow the entry's control loop and its event log."""
-        super().__init__(entry=entry, description=description)
-        self._events = entry.runtime_data.events
-
-    @property
-    def native_value(self) -> str | None:
-        """Return the mode the inverter is (or would be) told."""
-        report = self._controller.report
-        return (
-            report.action if report and report.action in (self.options or ()) else None
-        )
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Return why, which layer decided, and the writes (or would-be writes)."""
-        report = self._controller.report
-        if report is None:
-            return {}
-        return {
-            "layer": report.layer,
-            "reason": report.reason,
-            "dry_run": report.dry_run,
-            "would_write" if report.dry_run else "wrote": list(report.writes),
-            "error": report.error,
-            "at": report.at.isoformat(),
-            "events": self._events.recent if self._events else [],
-        }
+        return self.entity_description.last_reset_fn(self.runtime)

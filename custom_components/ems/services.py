@@ -1,4 +1,4 @@
-"""The EMS actions: ems.replan, ems.override and ems.clear_override."""
+"""The EMS actions: replan, get_plan, override, clear_override and explain."""
 
 from __future__ import annotations
 
@@ -20,11 +20,10 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .control_loop.controller import hardware_limits
-from .control_loop.overrides import async_set_override
-from .coordinator import EmsConfigEntry
 from .core.control.model import Override, OverrideError
 from .core.control.policy import validate_override
-from .core.explanation import explain_slot
+from .core.explanation import explain_slot, plan_rows
+from .data import EmsConfigEntry
 from .planner import InverterMode, plan_to_json
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -38,6 +37,7 @@ SERVICE_REPLAN = "replan"
 SERVICE_OVERRIDE = "override"
 SERVICE_CLEAR_OVERRIDE = "clear_override"
 SERVICE_EXPLAIN = "explain"
+SERVICE_GET_PLAN = "get_plan"
 ATTR_AT = "at"
 
 ENTRY_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
@@ -123,14 +123,14 @@ async def _override(call: ServiceCall) -> ServiceResponse:
         target_soc_percent=call.data.get(ATTR_TARGET_SOC),
     )
     try:
-        validate_override(override, hardware_limits(entry), now)
+        validate_override(override, hardware_limits(entry.runtime_data.config), now)
     except OverrideError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key=err.key,
             translation_placeholders=err.placeholders,
         ) from err
-    async_set_override(call.hass, entry, override)
+    entry.runtime_data.overrides.async_set(override)
     return {"settings": entry.runtime_data.settings.as_dict()}
 
 
@@ -166,7 +166,28 @@ async def _explain(call: ServiceCall) -> ServiceResponse:
 
 async def _clear_override(call: ServiceCall) -> None:
     entry = get_entry(call.hass, call)
-    async_set_override(call.hass, entry, None)
+    entry.runtime_data.overrides.async_set(None)
+
+
+async def _get_plan(call: ServiceCall) -> ServiceResponse:
+    """Return the plan in force slot by slot (local times), for cards and automations."""
+    entry = get_entry(call.hass, call)
+    state = entry.runtime_data.coordinator.data
+    plan = state.plan
+    response: dict[str, Any] = {"issues": list(state.plan_issues), "plan": None}
+    if plan is not None:
+        response["plan"] = {
+            "method": plan.method,
+            "status": plan.status,
+            "method_reason": plan.reason,
+            "cost": round(plan.objective, 4),
+            "cost_idle_battery": round(plan.cost_idle, 4),
+            "cost_self_use": round(plan.cost_self_use, 4),
+            "expected_saving": round(plan.expected_saving, 4),
+            "planned_at": dt_util.as_local(state.updated_at).isoformat(),
+            "slots": plan_rows(plan, dt_util.get_default_time_zone()),
+        }
+    return response
 
 
 @callback
@@ -188,6 +209,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_CLEAR_OVERRIDE, _clear_override, schema=ENTRY_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_PLAN,
+        _get_plan,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(
         DOMAIN,

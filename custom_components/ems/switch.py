@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.restore_state import RestoreEntity
 
-from .coordinator import EmsConfigEntry
-from .entity import EmsEntity
+from .data import EmsConfigEntry, EmsRuntimeData
+from .entity import EmsEntity, EmsEntityDescription, follow_settings
 
 PARALLEL_UPDATES = 0
 
-CONTROL_SWITCH = SwitchEntityDescription(key="control", translation_key="control")
+
+@dataclass(frozen=True, kw_only=True)
+class EmsSwitchEntityDescription(SwitchEntityDescription, EmsEntityDescription):
+    """Describes an EMS switch: its state and how a change is applied."""
+
+    is_on_fn: Callable[[EmsRuntimeData], bool]
+    set_fn: Callable[[EmsRuntimeData, bool], None]
+
+
+def _set_control(runtime: EmsRuntimeData, on: bool) -> None:
+    """Switch writing to the inverter on or off; off hands the inverter back."""
+    runtime.events.record(
+        "control",
+        "control on: EMS writes its plan to the inverter"
+        if on
+        else "control off: the inverter returns to self use",
+    )
+    runtime.settings.control_enabled = on
+    runtime.settings.changed()
+
+
+CONTROL_SWITCH = EmsSwitchEntityDescription(
+    key="control",
+    translation_key="control",
+    follows=(follow_settings,),
+    is_on_fn=lambda runtime: runtime.settings.control_enabled,
+    set_fn=_set_control,
+)
 
 
 async def async_setup_entry(
@@ -23,43 +50,24 @@ async def async_setup_entry(
     entry: EmsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the Control switch."""
-    async_add_entities([EmsControlSwitch(entry=entry, description=CONTROL_SWITCH)])
+    """Set up the Control switch (off for a new entry; kept in the settings store)."""
+    async_add_entities([EmsSwitch(entry, CONTROL_SWITCH)])
 
 
-class EmsControlSwitch(EmsEntity, SwitchEntity, RestoreEntity):
-    """Off by default; the user's choice is kept across restarts."""
+class EmsSwitch(EmsEntity, SwitchEntity):
+    """A switch of the EMS device."""
 
-    def __init__(
-        self, *, entry: EmsConfigEntry, description: SwitchEntityDescription
-    ) -> None:
-        """Keep the entry to log changes to."""
-        super().__init__(entry=entry, description=description)
-        self._entry = entry
-
-    def _record(self, message: str) -> None:
-        if (events := self._entry.runtime_data.events) is not None:
-            events.record("control", message)
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the user's choice; a new entry starts with control off."""
-        await super().async_added_to_hass()
-        last = await self.async_get_last_state()
-        self.settings.control_enabled = last is not None and last.state == STATE_ON
+    entity_description: EmsSwitchEntityDescription
 
     @property
     def is_on(self) -> bool:
-        """Return whether EMS may write to the inverter."""
-        return self.settings.control_enabled
+        """Return the state the description reads."""
+        return self.entity_description.is_on_fn(self.runtime)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
-        """Let EMS write its plan to the inverter."""
-        self._record("control on: EMS writes its plan to the inverter")
-        self.settings.control_enabled = True
-        self.settings.changed()
+        """Switch on."""
+        self.entity_description.set_fn(self.runtime, True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        """Stop writing; EMS keeps planning as a dry run."""
-        self._record("control off: the inverter returns to self use")
-        self.settings.control_enabled = False
-        self.settings.changed()
+        """Switch off."""
+        self.entity_description.set_fn(self.runtime, False)

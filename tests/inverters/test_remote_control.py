@@ -12,14 +12,17 @@ from .conftest import WATCHDOG_SECONDS, ClientFactory, SimulatorFactory
 async def test_kh_force_charge_registers_and_order(
     start_simulator: SimulatorFactory, client_for: ClientFactory
 ) -> None:
-    """Self use stays the fallback; then watchdog timeout, enable, and the power (- import) at 44002."""
+    """Self use stays the fallback; then watchdog timeout, the power (- import), enable last.
+
+    The power goes first so that enabling never runs a power left from before.
+    """
     simulator = await start_simulator(model="KH")
     await client_for(simulator).async_force_charge(3000)
     assert simulator.holding(41000) == 0
     assert simulator.writes == [
         (44001, (WATCHDOG_SECONDS,)),
-        (44000, (1,)),
         (44002, ((-3000) & 0xFFFF,)),
+        (44000, (1,)),
     ]
 
 
@@ -139,7 +142,7 @@ async def test_release_leaves_foreign_remote_control(
     assert simulator.holding(44000) == 1
     assert simulator.writes == []
     assert (
-        await client.async_clear_leftover_remote_control()
+        await client.async_read_leftover_remote_control()
         is LeftoverRemoteControl.FOREIGN
     )
     assert simulator.holding(44000) == 1
@@ -148,20 +151,20 @@ async def test_release_leaves_foreign_remote_control(
 async def test_restart_during_force_charge(
     start_simulator: SimulatorFactory, client_for: ClientFactory
 ) -> None:
-    """After a restart mid-charge the new client finds its own remote control and clears it."""
+    """After a restart mid-charge the new client recognises its own remote control and ends it."""
     simulator = await start_simulator(model="KH")
     before_restart = client_for(simulator)
     await before_restart.async_force_charge(3000)
     await before_restart.async_close()  # Home Assistant stops without releasing
     after_restart = client_for(simulator)
     assert (
-        await after_restart.async_clear_leftover_remote_control()
-        is LeftoverRemoteControl.CLEARED
+        await after_restart.async_read_leftover_remote_control()
+        is LeftoverRemoteControl.OURS
     )
-    await after_restart.async_set_work_mode(WorkMode.SELF_USE)
+    assert await after_restart.async_release_remote_control() is True
     assert (simulator.holding(44000), simulator.holding(41000)) == (0, 0)
     assert (
-        await after_restart.async_clear_leftover_remote_control()
+        await after_restart.async_read_leftover_remote_control()
         is LeftoverRemoteControl.NONE
     )
 

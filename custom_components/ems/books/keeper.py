@@ -40,20 +40,8 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from custom_components.ems.const import (
-    CONF_BILLING_START_DAY,
-    CONF_CAPACITY_KWH,
-    CONF_CHARGE_EFFICIENCY,
-    CONF_DISCHARGE_EFFICIENCY,
-    CONF_MAX_CHARGE_KW,
-    CONF_MAX_DISCHARGE_KW,
-    CONF_MAX_SOC,
-    CONF_MIN_SOC,
-    DOMAIN,
-    INPUT_DEFAULTS,
-    LOGGER,
-)
-from custom_components.ems.coordinator import EmsConfigEntry, EmsCoordinator
+from custom_components.ems.const import DOMAIN, LOGGER
+from custom_components.ems.coordinator import EmsCoordinator
 from custom_components.ems.core.accounting import (
     AccountingError,
     BatterySpec,
@@ -64,11 +52,10 @@ from custom_components.ems.core.accounting import (
     PowerSample,
     period_bounds,
 )
+from custom_components.ems.core.config import EmsConfig
 from custom_components.ems.planner import Plan
 
 from .meters import EnergyMeters, meter_entities
-
-DEFAULT_BILLING_START_DAY: Final[int] = int(INPUT_DEFAULTS[CONF_BILLING_START_DAY])
 
 STORAGE_VERSION: Final = 1
 SAMPLE_INTERVAL: Final = timedelta(seconds=30)
@@ -81,37 +68,21 @@ def storage_key(entry_id: str) -> str:
     return f"{DOMAIN}.accounting.{entry_id}"
 
 
-def billing_start_day(options: Any) -> int:
-    """Return the billing cycle's start day from the options (1 if unset or invalid)."""
-    value = options.get(CONF_BILLING_START_DAY, DEFAULT_BILLING_START_DAY)
-    try:
-        day = int(value)
-    except (TypeError, ValueError):
-        day = 0
-    if not 1 <= day <= 28:
-        LOGGER.warning(
-            "EMS billing start day %r is not a day 1-28; cycles start on the 1st", value
-        )
-        return DEFAULT_BILLING_START_DAY
-    return day
-
-
-def ledger_config(hass: HomeAssistant, entry: EmsConfigEntry) -> LedgerConfig:
+def ledger_config(hass: HomeAssistant, config: EmsConfig) -> LedgerConfig:
     """Return the books' configuration: the entry's battery, the home's time zone."""
-    options = entry.options
-    battery = BatterySpec(
-        capacity_kwh=float(options[CONF_CAPACITY_KWH]),
-        min_soc_percent=float(options[CONF_MIN_SOC]),
-        max_soc_percent=float(options[CONF_MAX_SOC]),
-        max_charge_kw=float(options[CONF_MAX_CHARGE_KW]),
-        max_discharge_kw=float(options[CONF_MAX_DISCHARGE_KW]),
-        charge_efficiency=float(options[CONF_CHARGE_EFFICIENCY]) / 100.0,
-        discharge_efficiency=float(options[CONF_DISCHARGE_EFFICIENCY]) / 100.0,
-    )
+    battery = config.battery
     return LedgerConfig(
-        battery=battery,
+        battery=BatterySpec(
+            capacity_kwh=battery.capacity_kwh,
+            min_soc_percent=battery.min_soc_percent,
+            max_soc_percent=battery.max_soc_percent,
+            max_charge_kw=battery.max_charge_kw,
+            max_discharge_kw=battery.max_discharge_kw,
+            charge_efficiency=battery.charge_efficiency,
+            discharge_efficiency=battery.discharge_efficiency,
+        ),
         zone=ZoneInfo(hass.config.time_zone),
-        billing_start_day=billing_start_day(options),
+        billing_start_day=config.billing_start_day,
     )
 
 
@@ -125,20 +96,24 @@ class EmsAccounting:
     """The entry's ledger: fed from the house, saved in a Store, shown by sensors."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: EmsConfigEntry, coordinator: EmsCoordinator
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        config: EmsConfig,
+        coordinator: EmsCoordinator,
     ) -> None:
         """Keep empty books until `async_load` restores the saved ones."""
         self.hass = hass
         self._coordinator = coordinator
-        self._config = ledger_config(hass, entry)
+        self._config = ledger_config(hass, config)
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, storage_key(entry.entry_id)
+            hass, STORAGE_VERSION, storage_key(entry_id)
         )
         self.ledger = Ledger(self._config)
         self._listeners: list[Callable[[], None]] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._unsub_midnight: CALLBACK_TYPE | None = None
-        entities = meter_entities(entry.options)
+        entities = meter_entities(config.meters)
         self._meters = (
             EnergyMeters(hass, entities, coordinator.limits, self._config.max_gap)
             if entities

@@ -33,14 +33,7 @@ from typing import Any, Final
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant, State
 
-from custom_components.ems.const import (
-    CONF_CHARGE_METER_ENTITY,
-    CONF_DISCHARGE_METER_ENTITY,
-    CONF_EXPORT_METER_ENTITY,
-    CONF_IMPORT_METER_ENTITY,
-    CONF_PV_METER_ENTITY,
-    LOGGER,
-)
+from custom_components.ems.const import LOGGER
 from custom_components.ems.core.accounting import (
     AccountingError,
     EnergyFlows,
@@ -48,6 +41,7 @@ from custom_components.ems.core.accounting import (
     PowerSample,
     complete_sample,
 )
+from custom_components.ems.core.config import MeterConfig
 from custom_components.ems.core.house import (
     HouseLimits,
     Quantity,
@@ -71,23 +65,18 @@ class MeterFlow(StrEnum):
     DISCHARGE = "discharge"
 
 
-METER_OPTION: Final[Mapping[MeterFlow, str]] = {
-    MeterFlow.IMPORT: CONF_IMPORT_METER_ENTITY,
-    MeterFlow.EXPORT: CONF_EXPORT_METER_ENTITY,
-    MeterFlow.PV: CONF_PV_METER_ENTITY,
-    MeterFlow.CHARGE: CONF_CHARGE_METER_ENTITY,
-    MeterFlow.DISCHARGE: CONF_DISCHARGE_METER_ENTITY,
-}
-
-
-def meter_entities(options: Mapping[str, Any]) -> dict[MeterFlow, str]:
+def meter_entities(meters: MeterConfig) -> dict[MeterFlow, str]:
     """Return the selected meters; none unless both grid meters are selected."""
-    entities = {
-        flow: options[key] for flow, key in METER_OPTION.items() if options.get(key)
-    }
-    if MeterFlow.IMPORT not in entities or MeterFlow.EXPORT not in entities:
+    if not meters.books_from_meters:
         return {}
-    return entities
+    selected = {
+        MeterFlow.IMPORT: meters.grid_import,
+        MeterFlow.EXPORT: meters.grid_export,
+        MeterFlow.PV: meters.pv,
+        MeterFlow.CHARGE: meters.battery_charge,
+        MeterFlow.DISCHARGE: meters.battery_discharge,
+    }
+    return {flow: entity for flow, entity in selected.items() if entity}
 
 
 def flow_limit_kw(flow: MeterFlow, limits: HouseLimits) -> float:

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from custom_components.ems.const import (
-    CONF_GROWATT_DEVICE,
-    CONF_INVERTER_TYPE,
-    CONF_MAX_CHARGE_KW,
-    CONF_MAX_DISCHARGE_KW,
-    CONF_MAX_SOC,
-    CONF_MIN_SOC,
-    DOMAIN,
-    LOGGER,
-    InverterType,
-    OperatingMode,
-)
-from custom_components.ems.coordinator import EmsConfigEntry, EmsSettings
+from custom_components.ems.const import DOMAIN, LOGGER, InverterType, OperatingMode
+from custom_components.ems.coordinator import EmsCoordinator
+from custom_components.ems.core.config import EmsConfig, InverterConfig
 from custom_components.ems.core.control import (
     Command,
     ControllerMemory,
@@ -36,6 +27,7 @@ from custom_components.ems.core.control import (
     decide,
     next_run_at,
 )
+from custom_components.ems.core.control.confirm import SocConfirmation, confirm_soc
 from custom_components.ems.core.control.link import (
     ControlRun,
     FoxEssLink,
@@ -45,8 +37,10 @@ from custom_components.ems.core.control.link import (
 from custom_components.ems.core.inverters.foxess import FoxEssClient
 from custom_components.ems.planner import InverterMode
 
+from .events import EventLog
 from .growatt import GrowattLink
-from .overrides import async_set_override
+from .overrides import Overrides
+from .settings import EmsSettings
 
 # After a failed run, try again after these waits; the last one repeats.
 RETRY_DELAYS = (timedelta(seconds=10), timedelta(seconds=30), timedelta(seconds=60))
@@ -76,33 +70,29 @@ def describe_command(command: Command) -> str:
 
 
 def inverter_link(
-    hass: HomeAssistant, entry: EmsConfigEntry, client: FoxEssClient | None
+    hass: HomeAssistant, inverter: InverterConfig, client: FoxEssClient | None
 ) -> InverterLink | None:
     """Return the link to the entry's inverter: Fox ESS (`client`), Growatt, or None."""
     if client is not None:
         return FoxEssLink(client)
-    data = entry.data
-    if data.get(CONF_INVERTER_TYPE) == InverterType.GROWATT and data.get(
-        CONF_GROWATT_DEVICE
-    ):
-        return GrowattLink(hass, str(data[CONF_GROWATT_DEVICE]))
+    if inverter.type is InverterType.GROWATT and inverter.growatt_device:
+        return GrowattLink(hass, inverter.growatt_device)
     return None
 
 
-def hardware_limits(entry: EmsConfigEntry) -> HardwareLimits:
-    """Return what the entry's battery allows: SoC bounds and power limits."""
-    options = entry.options
+def hardware_limits(config: EmsConfig) -> HardwareLimits:
+    """Return what the battery allows: SoC bounds and power limits."""
+    battery = config.battery
     return HardwareLimits(
-        min_soc_percent=float(options[CONF_MIN_SOC]),
-        max_soc_percent=float(options[CONF_MAX_SOC]),
-        max_charge_kw=float(options[CONF_MAX_CHARGE_KW]),
-        max_discharge_kw=float(options[CONF_MAX_DISCHARGE_KW]),
+        min_soc_percent=battery.min_soc_percent,
+        max_soc_percent=battery.max_soc_percent,
+        max_charge_kw=battery.max_charge_kw,
+        max_discharge_kw=battery.max_discharge_kw,
     )
 
 
-def control_settings(entry: EmsConfigEntry, settings: EmsSettings) -> ControlSettings:
-    """Return the control policy's settings from the entry's options and the entities."""
-    limits = hardware_limits(entry)
+def control_settings(config: EmsConfig, settings: EmsSettings) -> ControlSettings:
+    """Return the control policy's settings from the configuration and the entities."""
     manual = (
         None
         if settings.mode is OperatingMode.AUTO
@@ -110,71 +100,112 @@ def control_settings(entry: EmsConfigEntry, settings: EmsSettings) -> ControlSet
     )
     reserve = settings.reserve_soc_percent
     return ControlSettings(
-        limits=limits,
+        limits=hardware_limits(config),
         manual_mode=manual,
         reserve_soc_percent=reserve if reserve > settings.min_soc_percent else None,
         min_soc_percent=settings.min_soc_percent,
     )
 
 
-@dataclass(kw_only=True)
-class _Schedule:
-    unsub: CALLBACK_TYPE | None = None
-    failures: int = 0
-    stopped: bool = False
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
 class EmsController:
-    """Runs the control policy; with Control off it only reports what it would write."""
+    """Runs the control policy; with Control off it only reports what it would write.
+
+    Every run schedules the next one, whatever it raised. A failing inverter is retried
+    after 10 s, 30 s, then every minute; only the user's own changes (Control, mode,
+    floors, overrides) run earlier. A fault is logged once, its end once.
+    """
 
     def __init__(
-        self, hass: HomeAssistant, entry: EmsConfigEntry, client: FoxEssClient | None
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        *,
+        config: EmsConfig,
+        coordinator: EmsCoordinator,
+        settings: EmsSettings,
+        overrides: Overrides,
+        events: EventLog,
+        link: InverterLink | None,
     ) -> None:
-        """Control one battery system: Fox ESS through `client`, else the entry's Growatt."""
+        """Control one battery system through `link` (None: plan only)."""
         self.hass = hass
         self.entry = entry
-        self.link = inverter_link(hass, entry, client)
+        self.config = config
+        self.coordinator = coordinator
+        self.settings = settings
+        self.overrides = overrides
+        self.events = events
+        self.link = link
         self.memory = ControllerMemory()
         self.report: ControlReport | None = None
-        self._was_enabled = False
-        self._schedule = _Schedule()
+        self.failures = 0
+        # The entry reloads (options changed): leave a running command to the next one.
+        self.handing_over = False
+        self._soc = SocConfirmation()
+        self._was_enabled = settings.control_enabled
+        self._lock = asyncio.Lock()
+        self._stopped = False
+        self._unsub_timer: CALLBACK_TYPE | None = None
+        self._unsubs: list[CALLBACK_TYPE] = []
         self._listeners: list[CALLBACK_TYPE] = []
+        self._last_action: str | None = None
 
-    @callback
-    def async_start(self) -> CALLBACK_TYPE:
-        """Run now, after every plan and settings change, and on the policy's clock."""
-        runtime = self.entry.runtime_data
-        self._was_enabled = runtime.settings.control_enabled
-        stops = [
-            runtime.settings.add_listener(self._run_soon),
-            runtime.coordinator.async_add_listener(self._run_soon),
+    async def async_start(self) -> None:
+        """Take over from an earlier run, then run now, on changes and on the policy's clock."""
+        if self.link is not None:
+            try:
+                if done := await self.link.async_start(
+                    control_enabled=self.settings.control_enabled
+                ):
+                    self.events.record("control", f"start-up: {done}")
+            except LinkError as err:
+                LOGGER.warning("EMS could not check the inverter at start-up: %s", err)
+        self._unsubs = [
+            self.settings.add_listener(self._on_settings_change),
+            self.coordinator.async_add_listener(self._on_coordinator_update),
+            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop),
         ]
         self._run_soon()
 
-        @callback
-        def halt(_event: Event | None = None) -> None:
-            """Stop running; Home Assistant does not unload entries when it stops."""
-            self._schedule.stopped = True
-            if self._schedule.unsub is not None:
-                self._schedule.unsub()
-                self._schedule.unsub = None
+    async def async_stop(self) -> None:
+        """Stop for good: wait for a run in flight, hand back unless handing over, close.
 
-        unsub_stop: CALLBACK_TYPE | None = self.hass.bus.async_listen_once(
-            EVENT_HOMEASSISTANT_STOP, halt
-        )
+        Nothing is written after this returns. Handing back (the entry is disabled,
+        deleted or reloaded by hand) ends EMS's command on the inverter; handing over
+        (an options reload) leaves it to the next entry, which adopts it at once; if
+        that entry does not start, the inverter's watchdog ends it.
+        """
+        self._halt()
+        for unsub in self._unsubs[:-1]:
+            unsub()
+        if self.hass.is_running:
+            self._unsubs[-1]()
+        self._unsubs = []
+        async with self._lock:
+            if self.link is None:
+                return
+            if self._was_enabled and not self.handing_over:
+                try:
+                    if done := await self.link.async_hand_back():
+                        LOGGER.info("EMS stopped: %s", done)
+                except LinkError as err:
+                    LOGGER.warning(
+                        "EMS stopped but could not hand the inverter back: %s", err
+                    )
+            await self.link.async_close()
 
-        @callback
-        def stop() -> None:
-            nonlocal unsub_stop
-            halt()
-            for unsub in stops:
-                unsub()
-            if unsub_stop is not None and self.hass.is_running:
-                unsub_stop()
-            unsub_stop = None
+    @callback
+    def _on_stop(self, _event: Event) -> None:
+        """Home Assistant stops (entries are not unloaded): stop writing."""
+        self._unsubs.pop()
+        self._halt()
 
-        return stop
+    @callback
+    def _halt(self) -> None:
+        self._stopped = True
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
 
     def add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
         """Call `listener` after every run; return the function that stops it."""
@@ -182,53 +213,66 @@ class EmsController:
         return lambda: self._listeners.remove(listener)
 
     @callback
-    def _run_soon(self) -> None:
-        if self._schedule.unsub is not None:
-            self._schedule.unsub()
-            self._schedule.unsub = None
-        self.hass.async_create_task(self._run(dt_util.utcnow()), eager_start=False)
+    def _on_settings_change(self) -> None:
+        """Act now on a change the user made, even while retrying a failure."""
+        self._run_soon()
 
-    def _stopped(self) -> bool:
-        return self._schedule.stopped
+    @callback
+    def _on_coordinator_update(self) -> None:
+        """Act on new readings or a new plan, unless waiting to retry a failure."""
+        if self.failures == 0:
+            self._run_soon()
+
+    @callback
+    def _run_soon(self) -> None:
+        if self._stopped:
+            return
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
+        self.hass.async_create_task(self._run(dt_util.utcnow()), eager_start=False)
 
     @callback
     def _schedule_at(self, when: datetime) -> None:
-        if self._schedule.unsub is not None:
-            self._schedule.unsub()
-        self._schedule.unsub = async_track_point_in_utc_time(self.hass, self._run, when)
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+        self._unsub_timer = async_track_point_in_utc_time(self.hass, self._run, when)
 
     async def _run(self, _now: datetime) -> None:
-        async with self._schedule.lock:
-            # A run that was already queued when the entry unloaded does nothing.
-            if self._stopped():
+        async with self._lock:
+            if self._stopped:  # queued before the entry unloaded
                 return
-            next_run = await self._async_run_once()
-        if self._stopped():  # the entry unloaded during the run
-            return
-        self._schedule_at(next_run)
+            now = dt_util.utcnow()
+            try:
+                next_run = await self._async_run_once(now)
+            except LinkError as err:
+                next_run = self._failed(now, str(err))
+            except Exception as err:  # noqa: BLE001 - the loop must always go on
+                LOGGER.exception("EMS control run failed unexpectedly")
+                next_run = self._failed(now, f"{type(err).__name__}: {err}")
+            if not self._stopped:
+                self._schedule_at(next_run)
         for listener in list(self._listeners):
             listener()
 
-    async def _async_run_once(self) -> datetime:
+    async def _async_run_once(self, now: datetime) -> datetime:
         """Decide and act once; return when to run next."""
-        runtime = self.entry.runtime_data
-        settings = runtime.settings
-        now = dt_util.utcnow()
+        settings = self.settings
         link = self.link
         enabled = settings.control_enabled and link is not None
-        decision = self._decide(now, settings)
-        try:
-            if self._was_enabled and not settings.control_enabled and link:
-                await link.async_hand_back()
-            self._was_enabled = settings.control_enabled
-            if link is None:
-                writes = tuple(describe_command(c) for c in decision.commands)
-            else:
-                writes = await link.async_apply(
-                    self._control_run(now, decision), write=enabled
-                )
-        except LinkError as err:
-            return self._failed(now, err)
+        decision = self._decide(now)
+        if link is not None and self._was_enabled and not settings.control_enabled:
+            done = await link.async_hand_back()
+            self.events.record(
+                "control", f"control off: {done or 'the inverter was in self use'}"
+            )
+        self._was_enabled = settings.control_enabled
+        if link is None:
+            writes = tuple(describe_command(c) for c in decision.commands)
+        else:
+            writes = await link.async_apply(
+                self._control_run(now, decision), write=enabled
+            )
         self._succeeded()
         if not enabled and (self.report is None or self.report.writes != writes):
             LOGGER.info(
@@ -236,7 +280,7 @@ class EmsController:
             )
         self.memory = decision.memory
         if decision.override_ended:
-            async_set_override(self.hass, self.entry, None)
+            self.overrides.async_set(None)
         self.report = ControlReport(
             at=now,
             action=decision.mode_command.mode.value,
@@ -245,80 +289,94 @@ class EmsController:
             dry_run=not enabled,
             writes=writes,
         )
-        return next_run_at(decision, runtime.coordinator.data.plan, now)
+        self._record_mode_change(self.report)
+        following = next_run_at(decision, self.coordinator.data.plan, now)
+        settles = self._soc.settles_at()
+        return min(following, settles) if settles is not None else following
 
-    def _decide(self, now: datetime, settings: EmsSettings) -> Decision:
-        data = self.entry.runtime_data.coordinator.data
-        house = data.house
+    def _record_mode_change(self, report: ControlReport) -> None:
+        if report.action == self._last_action:
+            return
+        self._last_action = report.action
+        prefix = "would switch" if report.dry_run else "switched"
+        self.events.record(
+            "mode", f"{prefix} to {report.action.replace('_', ' ')}: {report.reason}"
+        )
+
+    def _decide(self, now: datetime) -> Decision:
+        house = self.coordinator.data.house
+        self._soc = confirm_soc(self._soc, house.soc_percent, now)
         return decide(
             ControlState(
                 soc_percent=house.soc_percent,
+                soc_confirmed=self._soc.is_confirmed(house.soc_percent),
                 pv_kw=house.pv_kw,
                 load_kw=house.load_kw,
                 grid_kw=house.grid_kw,
                 battery_kw=house.battery_kw,
             ),
-            data.plan,
-            settings.override,
+            self.coordinator.data.plan,
+            self.settings.override,
             # Local time, so the reasons name the times a user reads on the clock.
             dt_util.as_local(now),
-            settings=control_settings(self.entry, settings),
+            settings=control_settings(self.config, self.settings),
             memory=self.memory,
         )
 
     def _control_run(self, now: datetime, decision: Decision) -> ControlRun:
-        runtime = self.entry.runtime_data
-        data = runtime.coordinator.data
+        data = self.coordinator.data
         return ControlRun(
             now=now,
             decision=decision,
             plan=data.plan,
-            override=runtime.settings.override,
-            settings=control_settings(self.entry, runtime.settings),
+            override=self.settings.override,
+            settings=control_settings(self.config, self.settings),
             pv_kw=data.house.pv_kw,
             load_kw=data.house.load_kw,
         )
 
-    async def async_clear_leftovers(self) -> None:
-        """At start-up, clear what an earlier run left on the inverter (Control on only)."""
-        if self.link is None or not self.entry.runtime_data.settings.control_enabled:
-            return
-        try:
-            await self.link.async_clear_leftovers()
-        except LinkError as err:
-            LOGGER.warning("EMS could not check the inverter at start-up: %s", err)
+    @property
+    def _issue_id(self) -> str:
+        return f"inverter_unreachable_{self.entry.entry_id}"
 
-    def _failed(self, now: datetime, err: LinkError) -> datetime:
-        self._schedule.failures += 1
-        failures = self._schedule.failures
-        LOGGER.warning("EMS could not control the inverter (try %d): %s", failures, err)
+    def _failed(self, now: datetime, error: str) -> datetime:
+        self.failures += 1
+        failures = self.failures
+        if failures == 1:
+            LOGGER.warning(
+                "EMS cannot control the inverter: %s; trying again in 10 s, 30 s, "
+                "then every minute",
+                error,
+            )
+        else:
+            LOGGER.debug("EMS control try %d failed: %s", failures, error)
         if failures == FAILURES_FOR_REPAIR:
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                f"inverter_unreachable_{self.entry.entry_id}",
+                self._issue_id,
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
                 translation_key=self.link.issue_key
                 if self.link
                 else "inverter_unreachable",
-                translation_placeholders={"title": self.entry.title, "error": str(err)},
+                translation_placeholders={"title": self.entry.title, "error": error},
             )
+        last = self.report
         self.report = ControlReport(
             at=now,
-            action=self.report.action if self.report else "unknown",
-            layer=self.report.layer if self.report else "safety",
-            reason=self.report.reason if self.report else "",
+            action=last.action if last else "unknown",
+            layer=last.layer if last else "safety",
+            reason=last.reason if last else "",
             dry_run=False,
-            error=str(err),
+            error=error,
         )
-        delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
-        return now + delay
+        return now + RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1]
 
     def _succeeded(self) -> None:
-        if self._schedule.failures >= FAILURES_FOR_REPAIR:
-            ir.async_delete_issue(
-                self.hass, DOMAIN, f"inverter_unreachable_{self.entry.entry_id}"
+        if self.failures:
+            LOGGER.info(
+                "EMS controls the inverter again (after %d failed tries)", self.failures
             )
-            LOGGER.info("EMS reaches the inverter again")
-        self._schedule.failures = 0
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        self.failures = 0

@@ -126,22 +126,33 @@ class GrowattLink:
             return await self._async_apply_min(targets, write=write)
         return await self._async_apply_sph(targets, write=write)
 
-    async def async_hand_back(self) -> None:
-        """Control was switched off: disable every segment/period, so load first (self use) rules."""
+    async def async_hand_back(self) -> str | None:
+        """Disable every segment/period (read back), so load first (self use) rules."""
         family = await self._async_family()
         if family is GrowattFamily.MIN:
             current = await self._async_read_segments()
             off = [replace(s, enabled=False) for s in current if s.enabled]
             await self._async_write_segments(off)
-            return
+            return f"{len(off)} time segments disabled" if off else None
+        written = 0
         for kind in SphKind:
             times = await self._async_read_times(kind)
             if any(p.enabled for p in times.periods):
                 periods = tuple(replace(p, enabled=False) for p in times.periods)
                 await self._async_write_times(replace(times, periods=periods))
+                written += 1
+        return "AC charge and discharge periods disabled" if written else None
 
-    async def async_clear_leftovers(self) -> None:
-        """Nothing to clear: the first run reconciles the tables with the plan."""
+    async def async_start(self, *, control_enabled: bool) -> str | None:
+        """Touch nothing at start-up; with Control on the first run reconciles the tables.
+
+        The tables carry no mark of who wrote them, so a table EMS did not write is
+        never disabled on a guess.
+        """
+        return None
+
+    async def async_close(self) -> None:
+        """Nothing to close: the growatt_server integration owns the connection."""
 
     # MIN/TLX: time segments, numbers and the AC charge switch.
 
@@ -392,3 +403,7 @@ class GrowattLink:
             )
         except HomeAssistantError as err:
             raise GrowattError(f"{domain}.{service} failed: {err}") from err
+        except Exception as err:  # noqa: BLE001 - growatt_server lets network and library errors through
+            raise GrowattError(
+                f"{domain}.{service} failed: {type(err).__name__}: {err}"
+            ) from err

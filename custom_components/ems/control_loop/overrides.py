@@ -3,55 +3,73 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from custom_components.ems.const import LOGGER
-from custom_components.ems.coordinator import EmsConfigEntry
 from custom_components.ems.core.control.model import Override
-from custom_components.ems.planner import InverterMode
+
+from .events import EventLog
+from .settings import EmsSettings
 
 
-@callback
-def async_set_override(
-    hass: HomeAssistant, entry: EmsConfigEntry, override: Override | None
-) -> None:
-    """Start (or with None, end) an override; it ends by itself at `until`."""
-    runtime = entry.runtime_data
-    if runtime.cancel_override_timer is not None:
-        runtime.cancel_override_timer()
-        runtime.cancel_override_timer = None
-    if runtime.events is not None:
+class Overrides:
+    """Starts and ends overrides; an override ends by itself at its `until`."""
+
+    def __init__(
+        self, hass: HomeAssistant, settings: EmsSettings, events: EventLog
+    ) -> None:
+        """Keep the override in `settings`; record starts and ends in `events`."""
+        self._hass = hass
+        self._settings = settings
+        self._events = events
+        self._cancel_timer: CALLBACK_TYPE | None = None
+
+    @callback
+    def async_start(self) -> CALLBACK_TYPE:
+        """Time the end of an override restored from storage; return the stopper."""
+        if (override := self._settings.override) is not None:
+            self._arm(override)
+        return self._disarm
+
+    @callback
+    def async_set(self, override: Override | None) -> None:
+        """Start (or with None, end) an override."""
+        self._disarm()
         if override is not None:
-            runtime.events.record("override", describe(override))
-        elif runtime.settings.override is not None:
-            runtime.events.record("override", "override cleared; the plan resumes")
-    runtime.settings.override = override
-    if override is not None:
+            self._events.record("override", describe(override))
+            self._arm(override)
+        elif self._settings.override is not None:
+            self._events.record("override", "override cleared; the plan resumes")
+        self._settings.override = override
+        self._settings.changed()
 
+    @callback
+    def _arm(self, override: Override) -> None:
         @callback
         def expire(_now: datetime) -> None:
-            runtime.cancel_override_timer = None
-            if runtime.settings.override is override:
+            self._cancel_timer = None
+            if self._settings.override is override:
                 LOGGER.info("EMS override %s ended; the plan resumes", override.mode)
-                if runtime.events is not None:
-                    runtime.events.record(
-                        "override", "override ended; the plan resumes"
-                    )
-                runtime.settings.override = None
-                runtime.settings.changed()
+                self._events.record("override", "override ended; the plan resumes")
+                self._settings.override = None
+                self._settings.changed()
 
-        runtime.cancel_override_timer = async_track_point_in_utc_time(
-            hass, expire, override.until
+        self._cancel_timer = async_track_point_in_utc_time(
+            self._hass, expire, override.until
         )
-    runtime.settings.changed()
+
+    @callback
+    def _disarm(self) -> None:
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
 
 
 def describe(override: Override) -> str:
-    """Return an override as a user reads it."""
+    """Return an override as a user reads it (local time)."""
     until = dt_util.as_local(override.until).strftime("%Y-%m-%d %H:%M")
     text = f"override {override.mode.value.replace('_', ' ')} until {until}"
     if override.power_kw is not None:
@@ -59,20 +77,3 @@ def describe(override: Override) -> str:
     if override.target_soc_percent is not None:
         text += f" or until {override.target_soc_percent:g} %"
     return text
-
-
-def override_from_dict(data: dict[str, Any] | None) -> Override | None:
-    """Return a stored override that has not yet ended, else None."""
-    if not data:
-        return None
-    try:
-        until = dt_util.parse_datetime(str(data["until"]))
-        override = Override(
-            mode=InverterMode(data["mode"]),
-            until=until if until is not None else dt_util.utcnow(),
-            power_kw=data.get("power_kw"),
-            target_soc_percent=data.get("target_soc_percent"),
-        )
-    except (KeyError, ValueError):
-        return None
-    return override if override.until > dt_util.utcnow() else None

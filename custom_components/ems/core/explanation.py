@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from custom_components.ems.planner import Plan, Problem, evaluate
@@ -72,3 +73,23 @@ def explain_slot(problem: Problem, plan: Plan, index: int) -> dict[str, Any]:
         },
         "plan": {"method": plan.method, "status": plan.status, "reason": plan.reason},
     }
+
+
+def plan_rows(plan: Plan, zone: tzinfo) -> list[dict[str, Any]]:
+    """Return the plan slot by slot as a person reads it: local times, rounded figures."""
+    return [
+        {
+            "start": slot.start.astimezone(zone).isoformat(),
+            "end": slot.end.astimezone(zone).isoformat(),
+            "mode": slot.mode.value,
+            "battery_kw": round(slot.battery_kw, 3),
+            "grid_kw": round(slot.grid_kw, 3),
+            "soc_percent": round(slot.soc_percent, 1),
+            "import_price": round(slot.import_price, 4),
+            "export_price": round(slot.export_price, 4),
+            "pv_kw": round(slot.pv_kw, 3),
+            "load_kw": round(slot.load_kw, 3),
+            "reason": slot.reason,
+        }
+        for slot in plan.slots
+    ]

@@ -10,21 +10,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.loader import IntegrationNotFound, async_get_integration
 
-from custom_components.ems.const import (
-    CONF_FORECAST_SOLAR_ENTRY,
-    CONF_PV_SOURCE,
-    CONF_SOLCAST_ENTITIES,
-    CONF_SOLCAST_ESTIMATE,
-    CONF_WEATHER_ENTITY,
-    PvSource,
-    option,
-)
+from custom_components.ems.const import PvSource
+from custom_components.ems.core.config import ForecastConfig
 from custom_components.ems.core.inputs import (
     UPDATE_PERIOD,
     WEATHER_CACHE,
     ForecastSource,
     PowerSeries,
-    SolcastEstimate,
     TemperatureForecast,
     forecast_solar,
     held_measured_pv,
@@ -53,14 +45,14 @@ class PvReader:
     """Reads the PV forecast the options name: Solcast, Forecast.Solar or none."""
 
     def __init__(
-        self, hass: HomeAssistant, options: Mapping[str, Any], log: SourceLog
+        self, hass: HomeAssistant, config: ForecastConfig, log: SourceLog
     ) -> None:
         """Remember the PV forecast source."""
         self.hass = hass
-        self.source = PvSource(option(options, CONF_PV_SOURCE))
-        self.solcast_entities: list[str] = list(option(options, CONF_SOLCAST_ENTITIES))
-        self.estimate = SolcastEstimate(option(options, CONF_SOLCAST_ESTIMATE))
-        self.forecast_solar_entry: str = options.get(CONF_FORECAST_SOLAR_ENTRY, "")
+        self.source = config.pv_source
+        self.solcast_entities = list(config.solcast_entities)
+        self.estimate = config.solcast_estimate
+        self.forecast_solar_entry = config.forecast_solar_entry
         self.log = log
         self._forecast_solar_at: datetime | None = None
 
@@ -109,6 +101,8 @@ class PvReader:
             )
         except (IntegrationNotFound, ImportError, HomeAssistantError) as err:
             warnings.append(f"energy platform: {err}")
+        except Exception as err:  # noqa: BLE001 - Forecast.Solar's own code may raise anything
+            warnings.append(f"energy platform: {type(err).__name__}: {err}")
         if response is None:
             warnings = warnings or [f"entry {self.forecast_solar_entry} is not loaded"]
             series = PowerSeries(points=(), span_start=None, span_end=None)
@@ -133,11 +127,11 @@ class WeatherReader:
     """Hourly temperatures from `weather.get_forecasts`, reused for 30 minutes."""
 
     def __init__(
-        self, hass: HomeAssistant, options: Mapping[str, Any], log: SourceLog
+        self, hass: HomeAssistant, config: ForecastConfig, log: SourceLog
     ) -> None:
         """Remember the weather entity (None: no weather)."""
         self.hass = hass
-        self.entity_id: str | None = options.get(CONF_WEATHER_ENTITY) or None
+        self.entity_id = config.weather_entity
         self.log = log
         self._cached: TemperatureForecast | None = None
         self._fetched_at: datetime | None = None
@@ -167,6 +161,11 @@ class WeatherReader:
             )
         except HomeAssistantError as err:
             self.log.report(entity_id, [f"weather.get_forecasts: {err}"])
+            return
+        except Exception as err:  # noqa: BLE001 - a weather integration may raise anything
+            self.log.report(
+                entity_id, [f"weather.get_forecasts: {type(err).__name__}: {err}"]
+            )
             return
         forecast = weather_temperatures(response or {}, entity_id=entity_id)
         self.log.report(entity_id, forecast.warnings)

@@ -17,15 +17,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
-from custom_components.ems.const import (
-    CONF_BATTERY_POWER_ENTITY,
-    CONF_GRID_POWER_ENTITY,
-    CONF_LOAD_HISTORY_WEEKS,
-    CONF_LOAD_POWER_ENTITY,
-    CONF_PV_POWER_ENTITY,
-    CONF_WEATHER_ENTITY,
-    option,
-)
+from custom_components.ems.core.config import ForecastConfig, HouseEntities
 from custom_components.ems.core.house import derive_load_kw
 from custom_components.ems.core.inputs import (
     LoadForecast,
@@ -105,21 +97,18 @@ def hourly_temperatures(
 class LoadHistory:
     """Hourly load means from the recorder's statistics, refreshed every hour."""
 
-    def __init__(self, hass: HomeAssistant, options: Mapping[str, Any]) -> None:
+    def __init__(
+        self, hass: HomeAssistant, house: HouseEntities, forecasts: ForecastConfig
+    ) -> None:
         """Pick the statistics: the load sensor, else grid, PV and battery."""
         self.hass = hass
-        load = options.get(CONF_LOAD_POWER_ENTITY)
         self.statistic_ids: tuple[str, ...] = (
-            (load,)
-            if load
-            else (
-                options[CONF_GRID_POWER_ENTITY],
-                options[CONF_PV_POWER_ENTITY],
-                options[CONF_BATTERY_POWER_ENTITY],
-            )
+            (house.load_power,)
+            if house.load_power
+            else (house.grid_power, house.pv_power, house.battery_power)
         )
-        self.weeks = int(option(options, CONF_LOAD_HISTORY_WEEKS))
-        self.weather_entity: str | None = options.get(CONF_WEATHER_ENTITY) or None
+        self.weeks = forecasts.load_history_weeks
+        self.weather_entity = forecasts.weather_entity
         self.history: list[tuple[datetime, float]] = []
         self.temperatures: dict[datetime, float] = {}
         self.accuracy: LoadAccuracy | None = None

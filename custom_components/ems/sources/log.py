@@ -15,6 +15,10 @@ class SourceLog:
         """Start with nothing logged."""
         self._logged: dict[str, str] = {}
 
+    def current(self) -> tuple[str, ...]:
+        """Return what is wrong with each source now, one line per source."""
+        return tuple(self._logged.values())
+
     def report(self, source: str, warnings: Sequence[str]) -> None:
         """Log the source's warnings if they differ from what was logged last."""
         line = describe_warnings(source, warnings)

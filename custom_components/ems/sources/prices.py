@@ -1,4 +1,4 @@
-"""Prices from Home Assistant, per the entry's options: entity attributes or services."""
+"""Prices from Home Assistant, per the entry's configuration: entity attributes or services."""
 
 from __future__ import annotations
 
@@ -12,28 +12,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
-from custom_components.ems.const import (
-    CONF_EXPORT_PRICE_ENTITY,
-    CONF_FIXED_EXPORT_PRICE,
-    CONF_NORDPOOL_AREA,
-    CONF_NORDPOOL_ENTRY,
-    CONF_OFFPEAK_PRICE,
-    CONF_PEAK_END,
-    CONF_PEAK_PRICE,
-    CONF_PEAK_START,
-    CONF_PEAK_WEEKDAYS_ONLY,
-    CONF_PRICE_ATTRIBUTE,
-    CONF_PRICE_CURRENCY,
-    CONF_PRICE_END_KEY,
-    CONF_PRICE_ENTITY,
-    CONF_PRICE_SOURCE,
-    CONF_PRICE_START_KEY,
-    CONF_PRICE_UNIT,
-    CONF_PRICE_VALUE_KEY,
-    CONF_TIBBER_HOME,
-    PriceSource,
-    option,
-)
+from custom_components.ems.const import PriceSource
+from custom_components.ems.core.config import PriceConfig
 from custom_components.ems.core.inputs import (
     InputsError,
     PricePoint,
@@ -100,12 +80,12 @@ def _covers_day(series: PriceSeries, day: date) -> bool:
 class PriceReader:
     """Reads import and export prices from the source the options name."""
 
-    def __init__(self, hass: HomeAssistant, options: Mapping[str, Any]) -> None:
+    def __init__(self, hass: HomeAssistant, config: PriceConfig) -> None:
         """Remember where the prices come from."""
         self.hass = hass
-        self.options = options
-        self.entity_id: str = options[CONF_PRICE_ENTITY]
-        self.source = PriceSource(option(options, CONF_PRICE_SOURCE))
+        self.config = config
+        self.entity_id = config.entity_id
+        self.source = config.source
         self.log = SourceLog()
         self._nordpool = _DailyCache(self._fetch_nordpool)
         self._tibber = _DailyCache(self._fetch_tibber)
@@ -125,7 +105,7 @@ class PriceReader:
             self.log.report("tibber.get_prices", imports.warnings)
         else:
             imports = self._from_entity(self.entity_id, is_spot=is_spot)
-        export_entity = self.options.get(CONF_EXPORT_PRICE_ENTITY)
+        export_entity = self.config.export_entity_id
         exports = (
             self._from_entity(export_entity, is_spot=True) if export_entity else imports
         )
@@ -152,11 +132,11 @@ class PriceReader:
         if source is PriceSource.ATTRIBUTE_LIST:
             series = attribute_list(
                 attributes,
-                attribute=option(self.options, CONF_PRICE_ATTRIBUTE),
-                start_key=option(self.options, CONF_PRICE_START_KEY),
-                price_key=option(self.options, CONF_PRICE_VALUE_KEY),
-                end_key=option(self.options, CONF_PRICE_END_KEY) or None,
-                unit=option(self.options, CONF_PRICE_UNIT),
+                attribute=self.config.attribute,
+                start_key=self.config.start_key,
+                price_key=self.config.value_key,
+                end_key=self.config.end_key,
+                unit=self.config.unit,
                 is_spot=is_spot,
             )
         elif source is PriceSource.NORDPOOL_HACS:
@@ -173,16 +153,24 @@ class PriceReader:
         return series
 
     async def _call(self, domain: str, service: str, data: dict[str, Any]) -> Any:
-        return await self.hass.services.async_call(
-            domain, service, data, blocking=True, return_response=True
-        )
+        """Call a price service; any failure of it is a `HomeAssistantError`."""
+        try:
+            return await self.hass.services.async_call(
+                domain, service, data, blocking=True, return_response=True
+            )
+        except HomeAssistantError:
+            raise
+        except Exception as err:  # noqa: BLE001 - another integration's service may raise anything
+            raise HomeAssistantError(
+                f"{domain}.{service} failed: {type(err).__name__}: {err}"
+            ) from err
 
     async def _fetch_nordpool(self, day: date) -> PriceSeries:
         """Ask core Nord Pool for one day's prices (tomorrow's exist after ~13:00 CET)."""
-        area = str(option(self.options, CONF_NORDPOOL_AREA) or "")
-        currency = str(option(self.options, CONF_PRICE_CURRENCY) or "") or None
+        area = self.config.nordpool_area
+        currency = self.config.currency
         data: dict[str, Any] = {
-            "config_entry": self.options.get(CONF_NORDPOOL_ENTRY, ""),
+            "config_entry": self.config.nordpool_entry,
             "date": day.isoformat(),
         }
         if area:
@@ -212,8 +200,7 @@ class PriceReader:
             return self._unanswered(day, f"{day}: {err}")
         if not isinstance(response, Mapping):
             return self._unanswered(day, f"{day}: no response")
-        home = str(option(self.options, CONF_TIBBER_HOME) or "") or None
-        series = tibber(response, home=home)
+        series = tibber(response, home=self.config.tibber_home)
         # Tomorrow's list is empty until Tibber publishes it: that is no error.
         if not series.points and day > dt_util.now().date():
             return replace(series, warnings=())
@@ -228,26 +215,20 @@ class PriceReader:
     def _two_rate(self, now: datetime, until: datetime) -> Prices:
         """Return the fixed tariff over the horizon; export earns the fixed price."""
         try:
+            two_rate = self.config.two_rate
             tariff = TwoRateTariff(
-                peak_price=float(option(self.options, CONF_PEAK_PRICE)),
-                offpeak_price=float(option(self.options, CONF_OFFPEAK_PRICE)),
-                peak_windows=(
-                    (
-                        time.fromisoformat(option(self.options, CONF_PEAK_START)),
-                        time.fromisoformat(option(self.options, CONF_PEAK_END)),
-                    ),
-                ),
+                peak_price=two_rate.peak_price,
+                offpeak_price=two_rate.offpeak_price,
+                peak_windows=((two_rate.peak_start, two_rate.peak_end),),
                 time_zone=self.hass.config.time_zone,
-                peak_weekdays=frozenset(
-                    range(5 if option(self.options, CONF_PEAK_WEEKDAYS_ONLY) else 7)
-                ),
+                peak_weekdays=frozenset(range(5 if two_rate.weekdays_only else 7)),
             )
         except (InputsError, ValueError) as err:
             self.log.report("two-rate tariff", [str(err)])
             return Prices(import_prices=_NO_PRICES, export_prices=_NO_PRICES)
         self.log.report("two-rate tariff", [])
         imports = two_rate_prices(tariff, now, until)
-        fixed = float(option(self.options, CONF_FIXED_EXPORT_PRICE))
+        fixed = self.config.fixed_export_price
         exports = PriceSeries(
             points=tuple(
                 PricePoint(start=point.start, end=point.end, price=fixed)

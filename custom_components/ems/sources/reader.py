@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-import logging
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
-from custom_components.ems.const import DOMAIN, LOGGER
+from custom_components.ems.const import DOMAIN
+from custom_components.ems.core.config import EmsConfig, PlanningConfig
 from custom_components.ems.core.house import HouseReadings
 from custom_components.ems.core.inputs import (
     AlignedInputs,
+    InputsError,
     IssueKind,
     align_inputs,
     slot_start,
 )
-from custom_components.ems.core.planning import PlanningConfig
 
 from .forecasts import PvReader, WeatherReader
 from .load_history import LoadAccuracy, LoadHistory
+from .log import SourceLog
 from .prices import PriceReader
 
 ISSUE_PRICES_MISSING = "prices_missing"
@@ -38,17 +39,18 @@ class GatheredInputs:
 class InputsReader:
     """Everything the planner is fed, read from Home Assistant on each plan."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        """Set up the readers the entry's options name."""
-        options = entry.options
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, config: EmsConfig
+    ) -> None:
+        """Set up the readers the configuration names."""
         self.hass = hass
-        self.prices = PriceReader(hass, options)
-        self.pv = PvReader(hass, options, self.prices.log)
-        self.weather = WeatherReader(hass, options, self.prices.log)
-        self.load = LoadHistory(hass, options)
+        self.prices = PriceReader(hass, config.prices)
+        forecasts_log = SourceLog()
+        self.pv = PvReader(hass, config.forecasts, forecasts_log)
+        self.weather = WeatherReader(hass, config.forecasts, forecasts_log)
+        self.load = LoadHistory(hass, config.house, config.forecasts)
         self.issue_id = f"{ISSUE_PRICES_MISSING}_{entry.entry_id}"
         self._title = entry.title
-        self._failed = False
 
     @property
     def load_accuracy(self) -> LoadAccuracy | None:
@@ -58,20 +60,15 @@ class InputsReader:
     async def async_gather(
         self, config: PlanningConfig, readings: HouseReadings, now: datetime
     ) -> GatheredInputs:
-        """Return the planner's inputs from the current slot on; never raises."""
+        """Return the planner's inputs from the current slot on.
+
+        Bad or missing input is reported in the result's issues; only an unexpected
+        failure raises (the coordinator turns it into `UpdateFailed`).
+        """
         try:
-            gathered = await self._gather(config, readings, now)
-        except Exception as err:  # noqa: BLE001 - the coordinator must never fail
-            # One traceback per outage, not one per refresh.
-            LOGGER.log(
-                logging.DEBUG if self._failed else logging.ERROR,
-                "EMS could not read its inputs",
-                exc_info=True,
-            )
-            self._failed = True
-            return GatheredInputs(aligned=None, issues=(f"inputs failed: {err}",))
-        self._failed = False
-        return gathered
+            return await self._gather(config, readings, now)
+        except InputsError as err:
+            return GatheredInputs(aligned=None, issues=(f"inputs: {err}",))
 
     async def _gather(
         self, config: PlanningConfig, readings: HouseReadings, now: datetime
@@ -112,7 +109,11 @@ class InputsReader:
         notes = (note for note in (pv_note, weather_note) if note)
         return GatheredInputs(
             aligned=aligned,
-            issues=(*(issue.detail for issue in aligned.issues), *notes),
+            issues=(
+                *(issue.detail for issue in aligned.issues),
+                *(self.prices.log.current() if aligned.issues else ()),
+                *notes,
+            ),
         )
 
     def _update_repair(self, aligned: AlignedInputs) -> None:

@@ -71,6 +71,8 @@ class FoxEssReport:
 
     work_mode: WorkMode | None
     remote_enabled: bool
+    # EMS's own (claimed by this client, or carrying its watchdog signature).
+    remote_ours: bool = True
     active_power_w: int | None = None
     min_soc_on_grid_percent: int | None = None
 
@@ -114,7 +116,8 @@ def needs_write(
     if call.kind is FoxEssCallKind.MIN_SOC_ON_GRID:
         return report.min_soc_on_grid_percent != call.percent
     if call.kind is FoxEssCallKind.SELF_USE:
-        return report.remote_enabled or report.work_mode is not WorkMode.SELF_USE
+        ours = report.remote_enabled and report.remote_ours
+        return ours or report.work_mode is not WorkMode.SELF_USE
     wanted = call.active_power_w
     return (
         not report.remote_enabled

@@ -52,11 +52,14 @@ class InverterLink(Protocol):
     async def async_apply(self, run: ControlRun, *, write: bool) -> tuple[str, ...]:
         """Carry out `run` (only when `write`); return what was or would be written."""
 
-    async def async_hand_back(self) -> None:
-        """Return the inverter to self use (Control was switched off)."""
+    async def async_hand_back(self) -> str | None:
+        """Return the inverter to self use, confirmed; say what changed (None: nothing)."""
 
-    async def async_clear_leftovers(self) -> None:
-        """At start-up, undo what an earlier run left behind that expires no other way."""
+    async def async_start(self, *, control_enabled: bool) -> str | None:
+        """At start-up: keep what an earlier run left if Control is on, else hand back."""
+
+    async def async_close(self) -> None:
+        """Stop for good (the entry unloads): nothing is written afterwards."""
 
 
 def describe_call(call: FoxEssCall) -> str:
@@ -80,7 +83,11 @@ class FoxEssLink:
         self.client = client
 
     async def async_apply(self, run: ControlRun, *, write: bool) -> tuple[str, ...]:
-        """Write the calls whose values the inverter does not report; keep remote control alive."""
+        """Write the calls whose values the inverter does not report; keep remote control alive.
+
+        Returns what was written and read back; a call that did not read back raises
+        `LinkError` after remote control was switched off.
+        """
         calls = [
             foxess_call(command, pv_kw=run.pv_kw, load_kw=run.load_kw)
             for command in run.decision.commands
@@ -101,6 +108,7 @@ class FoxEssLink:
         return FoxEssReport(
             work_mode=inverter.work_mode,
             remote_enabled=remote.enabled,
+            remote_ours=remote.ours,
             active_power_w=remote.active_power_w,
             min_soc_on_grid_percent=inverter.min_soc_on_grid_percent,
         )
@@ -122,20 +130,36 @@ class FoxEssLink:
         if report.remote_enabled and not any(call.kind in remote for call in calls):
             await client.async_keep_alive()
 
-    async def async_hand_back(self) -> None:
-        """Release remote control and set Self Use."""
-        _LOGGER.info("EMS control is off: the inverter returns to self use")
+    async def async_hand_back(self) -> str | None:
+        """End EMS's remote control (the disable is read back) and set Self Use."""
         try:
+            released = await self.client.async_release_remote_control(WorkMode.SELF_USE)
+        except InverterError as err:
+            raise LinkError(str(err)) from err
+        return "remote control off, work mode self use" if released else None
+
+    async def async_start(self, *, control_enabled: bool) -> str | None:
+        """Adopt EMS's own remote control with Control on (a reload); else end it."""
+        try:
+            leftover = await self.client.async_read_leftover_remote_control()
+            if leftover is LeftoverRemoteControl.FOREIGN:
+                _LOGGER.warning(
+                    "Another program has the Fox ESS in remote control; EMS leaves it "
+                    "alone and will not force charge or discharge until it ends"
+                )
+                return None
+            if leftover is LeftoverRemoteControl.NONE:
+                return None
+            if control_enabled:
+                state = await self.client.async_read_remote_control()
+                self.client.adopt_remote_control(state.active_power_w)
+                return None
             await self.client.async_release_remote_control(WorkMode.SELF_USE)
         except InverterError as err:
             raise LinkError(str(err)) from err
+        _LOGGER.warning("EMS ended remote control it had left on before the restart")
+        return "remote control off, work mode self use"
 
-    async def async_clear_leftovers(self) -> None:
-        """Clear remote control an earlier run of EMS left enabled (its own watchdog value)."""
-        try:
-            outcome = await self.client.async_clear_leftover_remote_control()
-            if outcome is LeftoverRemoteControl.CLEARED:
-                _LOGGER.warning("EMS cleared remote control left on before the restart")
-                await self.client.async_set_work_mode(WorkMode.SELF_USE)
-        except InverterError as err:
-            raise LinkError(str(err)) from err
+    async def async_close(self) -> None:
+        """Close the Modbus connection for good."""
+        await self.client.async_close()

@@ -74,6 +74,9 @@ class ControlState:
     """The house as measured now (kW, + battery charging, + grid import) and the inverter's report."""
 
     soc_percent: float | None
+    # False right after start-up or a source's return, until the reading has settled
+    # (core.control.confirm): reserve and critical charging wait for a confirmed SoC.
+    soc_confirmed: bool = True
     pv_kw: float | None = None
     load_kw: float | None = None
     grid_kw: float | None = None

@@ -69,7 +69,7 @@ def decide(
     if soc is None or not math.isfinite(soc):
         unknown = _Choice(_SELF_USE, Layer.SAFETY, "safety: SoC unknown, self-use")
         return _decision(unknown, floor, now, memory, frozenset())
-    latched = _latch(soc, settings, memory.latched)
+    latched = _latch(soc, settings, memory.latched, confirmed=state.soc_confirmed)
     ended = _override_end(override, soc, now, zone) if override is not None else None
     choice = _choose(
         soc,
@@ -120,9 +120,17 @@ def _decision(
 
 
 def _latch(
-    soc: float, settings: ControlSettings, before: frozenset[Threshold]
+    soc: float,
+    settings: ControlSettings,
+    before: frozenset[Threshold],
+    *,
+    confirmed: bool,
 ) -> frozenset[Threshold]:
-    """Return the thresholds in force: entered at the threshold, left `hysteresis` beyond it."""
+    """Return the thresholds in force: entered at the threshold, left `hysteresis` beyond it.
+
+    The thresholds that charge from the grid (reserve, critical) are entered only on a
+    confirmed SoC; the hardware bounds, which only stop the battery, on any reading.
+    """
     band = settings.hysteresis_percent
     limits = settings.limits
     latched: set[Threshold] = set()
@@ -139,7 +147,8 @@ def _latch(
         (Threshold.CRITICAL, settings.min_soc_percent),
     ):
         if level is not None and (
-            soc < level or (threshold in before and soc < level + band)
+            (soc < level and (confirmed or threshold in before))
+            or (threshold in before and soc < level + band)
         ):
             latched.add(threshold)
     return frozenset(latched)

@@ -15,6 +15,7 @@ from .errors import (
     InverterProtocolError,
     InverterTimeoutError,
     ModelMismatchError,
+    RemoteControlBusyError,
     UnsupportedFeatureError,
     UnsupportedModelError,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "InverterTimeoutError",
     "LeftoverRemoteControl",
     "ModelMismatchError",
+    "RemoteControlBusyError",
     "RemoteControlState",
     "Telemetry",
     "UnsupportedFeatureError",

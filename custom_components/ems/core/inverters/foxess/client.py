@@ -4,6 +4,12 @@ Every command reads the register first and writes only a value that differs, the
 it back; a mismatch is written once more and then raised as `InverterProtocolError`.
 The remote-control power is the exception: it is re-written on every `async_keep_alive`,
 because that write is what keeps the inverter's watchdog from expiring.
+
+Remote control is claimed before the first write that enables it, not when that write
+is answered: a reply lost after the inverter stored the write still leaves the claim,
+so releasing always writes the disable (and reads it back). A remote-control command
+that does not read back is released at once: a failing command never stays in force,
+and retrying it never refreshes the watchdog of a command that was not confirmed.
 """
 
 from __future__ import annotations
@@ -21,7 +27,13 @@ from .data import (
     RemoteControlState,
     Telemetry,
 )
-from .errors import InverterProtocolError, ModelMismatchError, UnsupportedFeatureError
+from .errors import (
+    InverterError,
+    InverterProtocolError,
+    ModelMismatchError,
+    RemoteControlBusyError,
+    UnsupportedFeatureError,
+)
 from .profiles import PROFILES, kh_profile, model_family
 from .registers import (
     MODEL_REGISTER,
@@ -79,7 +91,8 @@ class FoxEssClient:
         self._watchdog_seconds = watchdog_seconds
         self._info: InverterInfo | None = None
         self._profile: FoxEssProfile | None = None
-        self._remote_enabled_by_us = False
+        # True from the first attempt to enable remote control until a confirmed disable.
+        self._remote_claimed = False
         self._active_power_w: int | None = None
 
     @property
@@ -93,8 +106,8 @@ class FoxEssClient:
         return self._active_power_w
 
     async def async_close(self) -> None:
-        """Close the connection; remote control left enabled expires by its watchdog."""
-        self._transport.close()
+        """Close the connection for good: later calls raise, nothing more is written."""
+        self._transport.shut_down()
 
     async def async_identify(self) -> InverterInfo:
         """Read the model string and firmware and pick the register profile."""
@@ -266,7 +279,7 @@ class FoxEssClient:
             enabled=values[remote.enable] == 1,
             timeout_seconds=timeout,
             active_power_w=values[remote.active_power.address],
-            ours=self._remote_enabled_by_us or timeout == self._watchdog_seconds,
+            ours=self._remote_claimed or timeout == self._watchdog_seconds,
         )
 
     async def async_force_charge(self, power_w: int) -> None:
@@ -280,65 +293,104 @@ class FoxEssClient:
     async def async_keep_alive(self) -> RemoteControlState | None:
         """Re-write the remote-control power (call every control period); None when idle.
 
-        If the watchdog expired meanwhile, remote control is enabled again.
+        If the watchdog expired meanwhile, remote control is enabled again. A power that
+        does not read back releases remote control and raises.
         """
         if self._active_power_w is None:
             return None
         remote = await self._async_remote()
+        power_w = self._active_power_w
         state = await self.async_read_remote_control()
-        if not state.enabled:
-            _LOGGER.warning("Remote control had expired; enabling it again")
-            await self._async_enable(remote)
-        await self._registers.async_write_verified(
-            _REMOTE_KIND, remote.active_power, self._active_power_w
-        )
+        await self._async_commanded(remote, power_w, enable=not state.enabled)
         return await self.async_read_remote_control()
 
     async def async_release_remote_control(
         self, work_mode: WorkMode | None = WorkMode.SELF_USE
-    ) -> None:
-        """Stop force charge/discharge: disable remote control if this client enabled it, set `work_mode`."""
+    ) -> bool:
+        """End force charge/discharge and set `work_mode`; True when remote control was on.
+
+        The disable is written whenever remote control is on and this client claimed it
+        (whether or not its enable was answered) or it carries this client's watchdog
+        signature, and read back. Another program's remote control is left alone.
+        """
         self._active_power_w = None
-        if self._remote_enabled_by_us:
+        state = await self.async_read_remote_control()
+        was_on = state.enabled and state.ours
+        if was_on:
             remote = await self._async_remote()
-            await self._registers.async_write_if_changed(_REMOTE_KIND, remote.enable, 0)
-            self._remote_enabled_by_us = False
+            await self._registers.async_write_verified(
+                _REMOTE_KIND, Register(address=remote.enable, signed=False), 0
+            )
+        elif state.enabled:
+            _LOGGER.warning(
+                "Remote control is on with a %s s timeout, not EMS's %s s: another "
+                "program drives the inverter; EMS leaves it alone",
+                state.timeout_seconds,
+                self._watchdog_seconds,
+            )
+        self._remote_claimed = False
         if work_mode is not None:
             await self.async_set_work_mode(work_mode)
+        return was_on
 
-    async def async_clear_leftover_remote_control(self) -> LeftoverRemoteControl:
-        """At start-up: disable remote control left enabled by an earlier run of `ems`."""
+    async def async_read_leftover_remote_control(self) -> LeftoverRemoteControl:
+        """Return whether remote control is on at start-up, and whether it is EMS's own."""
         state = await self.async_read_remote_control()
         if not state.enabled:
             return LeftoverRemoteControl.NONE
-        if not state.ours:
-            return LeftoverRemoteControl.FOREIGN
-        await self._registers.async_write_if_changed(
-            _REMOTE_KIND, (await self._async_remote()).enable, 0
+        return (
+            LeftoverRemoteControl.OURS if state.ours else LeftoverRemoteControl.FOREIGN
         )
-        self._remote_enabled_by_us = False
-        return LeftoverRemoteControl.CLEARED
+
+    def adopt_remote_control(self, power_w: int) -> None:
+        """Take over EMS's own remote control left running by the entry before a reload."""
+        self._remote_claimed = True
+        self._active_power_w = power_w
 
     async def _async_take_remote_control(self, power_w: int) -> None:
         """Enable remote control at `power_w` (+ export) over the self-use work mode.
 
         Self use is the fallback: when `ems` stops and the watchdog expires, the
-        inverter runs the house on its own rather than staying in Back-up.
+        inverter runs the house on its own rather than staying in Back-up. Another
+        program's remote control is not taken over.
         """
         remote = await self._async_remote()
+        state = await self.async_read_remote_control()
+        if state.enabled and not state.ours:
+            raise RemoteControlBusyError(state.timeout_seconds)
         await self.async_set_work_mode(WorkMode.SELF_USE)
-        await self._async_enable(remote)
-        self._active_power_w = power_w
-        await self._registers.async_write_verified(
-            _REMOTE_KIND, remote.active_power, power_w
-        )
-
-    async def _async_enable(self, remote: RemoteControlRegisters) -> None:
         await self._registers.async_write_if_changed(
             _REMOTE_KIND, remote.timeout, self._watchdog_seconds
         )
-        if await self._registers.async_write_if_changed(_REMOTE_KIND, remote.enable, 1):
-            self._remote_enabled_by_us = True
+        await self._async_commanded(remote, power_w, enable=True)
+
+    async def _async_commanded(
+        self, remote: RemoteControlRegisters, power_w: int, *, enable: bool
+    ) -> None:
+        """Write the power (then the enable), verified; release everything if they fail."""
+        if enable:
+            self._remote_claimed = True
+        try:
+            await self._registers.async_write_verified(
+                _REMOTE_KIND, remote.active_power, power_w
+            )
+            if enable:
+                await self._registers.async_write_verified(
+                    _REMOTE_KIND, Register(address=remote.enable, signed=False), 1
+                )
+        except InverterError as err:
+            self._active_power_w = None
+            try:
+                await self.async_release_remote_control(WorkMode.SELF_USE)
+            except InverterError as release_err:
+                raise InverterProtocolError(
+                    f"{err}; returning to self use failed too ({release_err}), the "
+                    f"inverter's {self._watchdog_seconds} s watchdog ends remote control"
+                ) from err
+            raise InverterProtocolError(
+                f"{err}; remote control was switched off (self use)"
+            ) from err
+        self._active_power_w = power_w
 
     async def _async_profile(self) -> FoxEssProfile:
         """Return the profile, identifying the inverter first."""

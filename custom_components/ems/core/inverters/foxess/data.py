@@ -78,10 +78,8 @@ class LeftoverRemoteControl(StrEnum):
     """Outcome of the start-up check for remote control left enabled."""
 
     NONE = "none"
-    CLEARED = "cleared"
-    FOREIGN = (
-        "foreign"  # enabled by someone else (e.g. the Fox app's schedules): left alone
-    )
+    OURS = "ours"  # left on by EMS before a restart or reload (its watchdog signature)
+    FOREIGN = "foreign"  # enabled by another program (the Fox app, foxess_modbus)
 
 
 def _word(moment: time) -> int:

@@ -45,3 +45,15 @@ class ModelMismatchError(InverterError):
 
 class UnsupportedFeatureError(InverterError):
     """The command needs registers this inverter's profile does not have."""
+
+
+class RemoteControlBusyError(InverterError):
+    """Another program holds remote control (its watchdog timeout is not EMS's)."""
+
+    def __init__(self, timeout_seconds: int) -> None:
+        """Keep the other program's watchdog timeout."""
+        super().__init__(
+            f"Another program has remote control on (timeout {timeout_seconds} s); "
+            "EMS does not take it over"
+        )
+        self.timeout_seconds = timeout_seconds

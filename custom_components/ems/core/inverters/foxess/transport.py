@@ -54,14 +54,20 @@ class ModbusTransport:
         self._client: AsyncModbusTcpClient | None = None
         self._lock = asyncio.Lock()
         self.on_connect: Callable[[HoldingReader], Awaitable[None]] | None = None
+        self._shut_down = False
 
     @property
     def connected(self) -> bool:
         """Whether a connection is open."""
         return self._client is not None and bool(self._client.connected)
 
+    def shut_down(self) -> None:
+        """Close the connection for good: every later request raises."""
+        self._shut_down = True
+        self.close()
+
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent); the next request connects again."""
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -106,6 +112,8 @@ class ModbusTransport:
             ) from err
 
     async def _connect(self) -> None:
+        if self._shut_down:
+            raise InverterConnectionError("The connection was shut down (EMS unloaded)")
         if self.connected:
             return
         self.close()

@@ -1,0 +1,145 @@
+"""Setting up and unloading an EMS entry, and the actions it offers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import ConfigType
+
+from .books.keeper import STORAGE_VERSION, EmsAccounting, storage_key
+from .const import DOMAIN, InverterType
+from .control_loop.controller import EmsController, inverter_link
+from .control_loop.events import EventLog
+from .control_loop.overrides import Overrides
+from .control_loop.settings import SettingsStore
+from .coordinator import EmsCoordinator
+from .core.config import EmsConfig, InverterConfig
+from .core.inverters.foxess import (
+    FoxEssClient,
+    InverterConnectionError,
+    InverterError,
+    InverterTimeoutError,
+)
+from .data import EmsConfigEntry, EmsRuntimeData
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the EMS actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
+    """Set up one battery system: everything is built before runtime data is assigned."""
+    config = EmsConfig.from_entry(entry.data, entry.options)
+    client = await _async_connect_foxess(config.inverter)
+    settings = await SettingsStore(hass, entry.entry_id).async_load(
+        config.battery, entry.unique_id
+    )
+    events = EventLog(hass, entry)
+    overrides = Overrides(hass, settings, events)
+    coordinator = EmsCoordinator(hass, entry, config=config, settings=settings)
+    accounting = EmsAccounting(hass, entry.entry_id, config, coordinator)
+    await accounting.async_load()
+    controller = EmsController(
+        hass,
+        entry,
+        config=config,
+        coordinator=coordinator,
+        settings=settings,
+        overrides=overrides,
+        events=events,
+        link=inverter_link(hass, config.inverter, client),
+    )
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = EmsRuntimeData(
+        config=config,
+        settings=settings,
+        coordinator=coordinator,
+        controller=controller,
+        overrides=overrides,
+        events=events,
+        accounting=accounting,
+    )
+    entry.async_on_unload(coordinator.async_start())
+    entry.async_on_unload(accounting.async_start())
+    entry.async_on_unload(overrides.async_start())
+    entry.async_on_unload(entry.add_update_listener(_async_options_changed))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await controller.async_start()
+    return True
+
+
+async def _async_connect_foxess(inverter: InverterConfig) -> FoxEssClient | None:
+    """Return a Fox ESS client that has identified its inverter; None without one.
+
+    An inverter that cannot be reached makes Home Assistant retry the setup later; a
+    different or unsupported inverter at the address needs the user (reconfigure).
+    """
+    if inverter.type is not InverterType.FOXESS_MODBUS or inverter.host is None:
+        return None
+    client = FoxEssClient(
+        host=inverter.host,
+        port=inverter.port,
+        unit_id=inverter.unit_id,
+        expected_model=inverter.model,
+    )
+    try:
+        await client.async_identify()
+    except (InverterConnectionError, InverterTimeoutError) as err:
+        await client.async_close()
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="inverter_not_ready",
+            translation_placeholders={"host": inverter.host, "error": str(err)},
+        ) from err
+    except InverterError as err:
+        await client.async_close()
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="inverter_wrong",
+            translation_placeholders={"host": inverter.host, "error": str(err)},
+        ) from err
+    return client
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
+    """Unload a config entry: the control loop stops first, then nothing is written."""
+    runtime = entry.runtime_data
+    await runtime.controller.async_stop()
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await runtime.accounting.async_stop()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> None:
+    """Delete the savings books and settings of a removed entry."""
+    await Store[Any](hass, STORAGE_VERSION, storage_key(entry.entry_id)).async_remove()
+    await SettingsStore(hass, entry.entry_id).async_remove()
+
+
+async def _async_options_changed(hass: HomeAssistant, entry: EmsConfigEntry) -> None:
+    """Apply changed options or a reconfigured inverter by reloading.
+
+    A running command (an override, a forced slot) is handed over to the reloaded
+    entry, not ended and started again.
+    """
+    entry.runtime_data.controller.handing_over = True
+    hass.config_entries.async_schedule_reload(entry.entry_id)
