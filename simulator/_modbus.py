@@ -17,6 +17,8 @@ which 3.10.0/3.11.0 answer as DEVICE_FAILURE and 3.9.0/3.9.1 with a malformed fr
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+import logging
 import re
 from typing import Any, Protocol
 
@@ -60,6 +62,23 @@ if _DEVICE_CONTEXT_BASE is None:  # pymodbus >= 3.13
 
 _ECHOED_WRITES = (6, 16)  # a write's answer reads the registers just written
 
+# Set in the server's request handling, so that pymodbus's lines from the simulated
+# inverter's side are told apart from the client's (tests check the client's).
+_SERVING: ContextVar[bool] = ContextVar("simulator_serving", default=False)
+
+
+class _ServerSideLines(logging.Filter):
+    """Logs pymodbus's server-side lines as `simulator.pymodbus`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rename the lines of the simulated inverter's side."""
+        if _SERVING.get():
+            record.name = "simulator.pymodbus"
+        return True
+
+
+logging.getLogger("pymodbus.logging").addFilter(_ServerSideLines())
+
 
 class RegisterStore(Protocol):
     """What the simulated inverter offers the server."""
@@ -69,6 +88,9 @@ class RegisterStore(Protocol):
 
     async def async_before_request(self) -> None:
         """Delay, or drop the connection (raising), as configured."""
+
+    async def async_after_write(self) -> None:
+        """Once a write is stored: delay its answer, or lose it (raising), as configured."""
 
     def read(self, function_code: int, address: int, count: int) -> list[int]:
         """Answer a read."""
@@ -92,6 +114,7 @@ async def _read(
     store: RegisterStore, function_code: int, address: int, count: int, *, check: bool
 ) -> list[int] | int:
     """Serve a read: the registers, or the exception code refusing it."""
+    _SERVING.set(True)  # for the rest of this connection's handling
     await store.async_before_request()
     if check and (code := store.check(function_code, address, count)) is not None:
         return code
@@ -107,10 +130,14 @@ async def _write(
     check: bool,
 ) -> int | None:
     """Serve a write: None once stored, or the exception code refusing it."""
+    _SERVING.set(True)  # for the rest of this connection's handling
     await store.async_before_request()
     if check and (code := store.check(function_code, address, len(values))) is not None:
         return code
-    return store.write(address, values)
+    code = store.write(address, values)
+    if code is None:
+        await store.async_after_write()
+    return code
 
 
 def _exception_code(code: int) -> Any:
@@ -129,6 +156,7 @@ class _DeviceContext(_DEVICE_CONTEXT_BASE or object):  # type: ignore[misc]
 
     def validate(self, function_code: int, address: int, count: int = 1) -> bool:
         """Refuse a request before it runs (asked by pymodbus 3.8 only)."""
+        _SERVING.set(True)
         return self._store.check(function_code, address, count) is None
 
     async def async_getValues(  # noqa: N802
@@ -218,18 +246,41 @@ def _server_context(store: RegisterStore, unit_id: int) -> Any:
     return devices
 
 
+class _OneClientServer(ModbusTcpServer):
+    """A TCP server that, like many Wi-Fi adapters, serves one client at a time.
+
+    A connection made while another is open is closed at once.
+    """
+
+    def callback_new_connection(self) -> Any:
+        """Return the new connection's handler, closing it if another is open."""
+        handler = super().callback_new_connection()  # type: ignore[no-untyped-call]
+        if self.active_connections:
+
+            def refuse(transport: Any) -> None:
+                self.active_connections.pop(handler.unique_id, None)
+                transport.close()
+
+            handler.connection_made = refuse
+        return handler
+
+
 class InverterServer:
     """A pymodbus TCP server answering for one unit id."""
 
-    def __init__(self, store: RegisterStore, *, unit_id: int) -> None:
+    def __init__(
+        self, store: RegisterStore, *, unit_id: int, one_client: bool = False
+    ) -> None:
         """Build the server context; nothing listens until `async_start`."""
         self._context = _server_context(store, unit_id)
         self._server: Any = None
+        self._one_client = one_client
         self.port = 0
 
     async def async_start(self, host: str, port: int) -> None:
         """Listen on host:port (port 0 picks a free port, see `self.port`)."""
-        self._server = ModbusTcpServer(self._context, address=(host, port))
+        server = _OneClientServer if self._one_client else ModbusTcpServer
+        self._server = server(self._context, address=(host, port))
         try:
             await self._server.serve_forever(background=True)
         except RuntimeError as err:  # pymodbus >= 3.9 cannot listen

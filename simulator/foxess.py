@@ -8,8 +8,12 @@ the work mode takes over again. Reads touching a forbidden range are refused wit
 ILLEGAL_ADDRESS, as the real inverters do.
 
 Simulated time runs at `time_scale` times real time, and `advance()` jumps it forward,
-so tests never wait; `frozen` stops it rewriting telemetry registers. Faults: `fail_next()`, `drop_next()`, `drop_connection()`, `delay`,
-`stick()` (a register that ignores writes).
+so tests never wait; `frozen` stops it rewriting telemetry registers. Faults:
+`fail_next()` (Modbus exceptions), `drop_next()` (the connection drops instead of an
+answer), `drop_connection()`, `delay` (every answer late), `stick()` (a register that
+acknowledges writes and keeps its value), `lose_write_replies()` and
+`delay_write_replies()` (a write is stored, its answer lost or late), and `one_client`
+(like many Wi-Fi adapters, a second connection is closed while one is open).
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ from ._modbus import (
     REFUSES_ONLY_WITH_ILLEGAL_ADDRESS,
     InverterServer,
 )
+
+# A reply that never comes: longer than any client waits.
+LOST_REPLY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -87,6 +94,7 @@ class FoxEssSimulator:
         start_hour: float = 12.0,
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        one_client: bool = False,
     ) -> None:
         """Build the register map of `model` (a key of MODELS) at `firmware` (KH: picks the profile)."""
         spec = MODELS[model]
@@ -117,7 +125,12 @@ class FoxEssSimulator:
         self.frozen = False
         self._delayed: set[asyncio.Task[object]] = set()
         self._watchdog_left = 0.0
-        self._server = InverterServer(self, unit_id=unit_id)
+        # address -> seconds the answer to the next write there is late
+        self._late_replies: dict[int, float] = {}
+        self._offline_after: set[int] = set()
+        self._offline = False
+        self._last_write = 0
+        self._server = InverterServer(self, unit_id=unit_id, one_client=one_client)
         self._build_registers(spec.model_string)
         self._publish()
 
@@ -184,6 +197,22 @@ class FoxEssSimulator:
         """Close every client connection now."""
         self._server.drop_connections()
 
+    def delay_write_reply(self, address: int, seconds: float) -> None:
+        """Store the next write to `address`, then answer `seconds` late."""
+        self._late_replies[address] = seconds
+
+    def lose_write_reply(self, address: int) -> None:
+        """Store the next write to `address` and never answer it."""
+        self._late_replies[address] = LOST_REPLY_SECONDS
+
+    def go_offline_after_write(self, address: int) -> None:
+        """Store the next write to `address`, then drop every request until `back_online`."""
+        self._offline_after.add(address)
+
+    def back_online(self) -> None:
+        """Answer requests again after `go_offline_after_write`."""
+        self._offline = False
+
     def stick(self, address: int) -> None:
         """Acknowledge writes to `address` without storing them (a read-back mismatch)."""
         self._stuck.add(address)
@@ -224,20 +253,28 @@ class FoxEssSimulator:
 
     async def async_before_request(self) -> None:
         """Delay, or drop the connection instead of answering."""
+        if self._offline:
+            self._server.drop_connections()
+            raise ConnectionAbortedError("simulated adapter offline")
         if self.delay:
-            task = asyncio.current_task()
-            assert task is not None
-            self._delayed.add(task)
-            try:
-                await asyncio.sleep(self.delay)
-            finally:
-                self._delayed.discard(task)
+            await self._sleep(self.delay)
         if self._drops and self._drops_after:
             self._drops_after -= 1
         elif self._drops:
             self._drops -= 1
             self._server.drop_connections()
             raise ConnectionAbortedError("simulated connection drop")
+
+    async def async_after_write(self) -> None:
+        """Delay, lose or drop the answer to a stored write, as configured."""
+        address = self._last_write
+        if address in self._offline_after:
+            self._offline_after.discard(address)
+            self._offline = True
+            self._server.drop_connections()
+            raise ConnectionAbortedError("simulated adapter gone after a write")
+        if (seconds := self._late_replies.pop(address, None)) is not None:
+            await self._sleep(seconds)
 
     def read(self, function_code: int, address: int, count: int) -> list[int]:
         """Answer a read with the state of the inverter now."""
@@ -251,6 +288,7 @@ class FoxEssSimulator:
         if not self._valid_write(address, values):
             return ILLEGAL_VALUE
         self.writes.append((address, tuple(values)))
+        self._last_write = address
         for offset, value in enumerate(values):
             if address + offset not in self._stuck:
                 self._registers[address + offset] = value
@@ -263,6 +301,16 @@ class FoxEssSimulator:
         return [self._registers.get(a, 0) for a in range(address, address + count)]
 
     # ------------------------------------------------------------- internals
+    async def _sleep(self, seconds: float) -> None:
+        """Wait before answering; `async_stop` cancels the wait."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._delayed.add(task)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self._delayed.discard(task)
+
     def _restart_watchdog_on(self, address: int) -> None:
         remote = self.profile.remote_control
         if remote is not None and address in (

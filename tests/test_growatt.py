@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+import itertools
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiohttp import ClientConnectionError
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import NumberEntity
 from homeassistant.components.switch import SwitchEntity
@@ -110,6 +112,8 @@ class FakeGrowatt:
     ac_charge: bool = False
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failing: bool = False  # every write raises, as the cloud API does when it refuses
+    # every write raises this instead: what growatt_server's write path lets through
+    failure: Exception | None = None
     forgetful: bool = False  # writes are accepted but not kept (read back differs)
 
     def writes(self) -> list[tuple[str, dict[str, Any]]]:
@@ -119,6 +123,8 @@ class FakeGrowatt:
     def write(self, name: str, data: dict[str, Any]) -> bool:
         """Record a write; return True when it is to be kept."""
         self.calls.append((name, data))
+        if self.failure is not None:
+            raise self.failure
         if self.failing:
             raise HomeAssistantError(f"API error in {name}: error_code 10012")
         return not self.forgetful
@@ -516,6 +522,61 @@ async def test_refused_write_is_reported(
     await use_plan(hass, entry)
     assert "error_code 10012" in action_attributes(hass)["error"]
     assert not any(s["enabled"] for s in fake.segments.values())
+
+
+@pytest.mark.usefixtures("stockholm")
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ClientConnectionError("Cannot connect to host server.growatt.com"),
+        TypeError("'NoneType' object is not subscriptable"),
+    ],
+)
+async def test_any_growatt_error_is_retried_and_repaired(
+    hass: HomeAssistant,
+    fake: FakeGrowatt,
+    freezer: FrozenDateTimeFactory,
+    failure: Exception,
+) -> None:
+    """Errors that are not HomeAssistantError still fail the run, retry it, then raise a repair."""
+    device_id = await setup_growatt(hass, fake, family="min")
+    entry = await setup_ems(hass, device_id)
+    await control(hass, SERVICE_TURN_ON)
+    fake.failure = failure
+    await use_plan(hass, entry)
+    assert type(failure).__name__ in action_attributes(hass)["error"]
+    problem = hass.states.get("binary_sensor.ems_inverter_problem")
+    assert problem is not None
+    assert problem.state == "on"
+    tries = len(fake.writes())
+    for wait in (10, 30):
+        await later(hass, freezer, timedelta(seconds=wait))
+    assert len(fake.writes()) == tries + 2, "the loop went on after each failed run"
+    issue_id = f"inverter_unreachable_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    fake.failure = None
+    await later(hass, freezer, timedelta(seconds=60))
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert fake.segments[1]["enabled"] is True
+
+
+@pytest.mark.usefixtures("stockholm")
+async def test_retries_come_after_10_s_30_s_then_every_minute(
+    hass: HomeAssistant, fake: FakeGrowatt, freezer: FrozenDateTimeFactory
+) -> None:
+    """A failing inverter is tried again as documented, not sooner."""
+    device_id = await setup_growatt(hass, fake, family="min")
+    entry = await setup_ems(hass, device_id)
+    await control(hass, SERVICE_TURN_ON)
+    fake.failing = True
+    await use_plan(hass, entry)
+    tries = [len(fake.writes())]
+    for wait in (9, 1, 29, 1, 59, 1, 59, 1):
+        await later(hass, freezer, timedelta(seconds=wait))
+        tries.append(len(fake.writes()))
+    retried = [after > before for before, after in itertools.pairwise(tries)]
+    assert retried == [False, True, False, True, False, True, False, True]
 
 
 @pytest.mark.usefixtures("stockholm")

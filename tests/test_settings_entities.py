@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from homeassistant.components.number import (
     ATTR_VALUE,
     DOMAIN as NUMBER_DOMAIN,
@@ -16,6 +19,7 @@ from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -163,3 +167,39 @@ async def test_unknown_restored_mode_falls_back_to_auto(
     await hass.async_block_till_done()
     assert state_of(hass, MODE).state == "auto"
     assert state_of(hass, CONTROL).state == "off"
+
+
+async def test_settings_come_back_from_the_store(
+    hass: HomeAssistant,
+    house: None,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """What was saved when the settings last changed is what a restart (or crash) gets."""
+    hass_storage[f"ems.settings.{mock_config_entry.entry_id}"] = {
+        "version": 1,
+        "key": f"ems.settings.{mock_config_entry.entry_id}",
+        "data": {
+            "mode": "hold",
+            "control_enabled": True,
+            "reserve_soc_percent": 35.0,
+            "min_soc_percent": 150.0,  # outside the battery's range: the default
+            "override": {
+                "mode": "force_charge",
+                "until": (dt_util.utcnow() + timedelta(hours=1)).isoformat(),
+                "power_kw": 2.0,
+                "target_soc_percent": None,
+            },
+        },
+    }
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, CONTROL).state == "on"
+    assert state_of(hass, MODE).state == "force_charge", (
+        "the override shows while it runs"
+    )
+    assert state_of(hass, RESERVE).state == "35.0"
+    assert state_of(hass, MINIMUM).state == "10.0"
+    settings = mock_config_entry.runtime_data.settings
+    assert settings.mode.value == "hold"

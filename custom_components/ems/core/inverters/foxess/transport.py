@@ -5,14 +5,20 @@ detected once. pymodbus's own retries and reconnects are switched off: this modu
 reconnects once when the connection drops, and leaves retry policy to the caller.
 A request that is cancelled stays cancelled (pymodbus 3.9-3.15 report it as a
 ModbusIOException) and closes the connection, as a timeout does.
+
+pymodbus logs its own lines about failed requests at ERROR ("No response received after
+0 retries"); EMS reports those failures itself, once, so pymodbus's lines about EMS's
+requests go to EMS's debug log instead of the user's log.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 import inspect
 import logging
+import time
 from typing import Any
 
 from pymodbus.client import AsyncModbusTcpClient
@@ -31,6 +37,26 @@ UNIT_KEYWORD = (
 )
 
 type _Request = Callable[[AsyncModbusTcpClient], Awaitable[Any]]
+
+# A connection opened right after one closed waits this long: adapters that serve one
+# client at a time refuse the new one until they have noticed the old one is gone.
+RECONNECT_PAUSE_SECONDS = 0.5
+
+_IN_EMS_REQUEST: ContextVar[bool] = ContextVar("ems_modbus_request", default=False)
+
+
+class _PymodbusLinesAboutEms(logging.Filter):
+    """Moves what pymodbus logs during EMS's own requests to EMS's debug log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not _IN_EMS_REQUEST.get():
+            return True
+        _LOGGER.debug("pymodbus: %s", record.getMessage())
+        return False
+
+
+_PYMODBUS_LOGGER = logging.getLogger("pymodbus.logging")
+_PYMODBUS_FILTER = _PymodbusLinesAboutEms()
 type HoldingReader = Callable[[int, int], Awaitable[list[int]]]
 
 
@@ -55,6 +81,8 @@ class ModbusTransport:
         self._lock = asyncio.Lock()
         self.on_connect: Callable[[HoldingReader], Awaitable[None]] | None = None
         self._shut_down = False
+        self._closed_at: float | None = None
+        _PYMODBUS_LOGGER.addFilter(_PYMODBUS_FILTER)  # once: filters are a set
 
     @property
     def connected(self) -> bool:
@@ -71,16 +99,21 @@ class ModbusTransport:
         if self._client is not None:
             self._client.close()
             self._client = None
+            self._closed_at = time.monotonic()
 
     async def async_read(
         self, kind: RegisterKind, address: int, count: int
     ) -> list[int]:
         """Read `count` registers from `address`."""
         async with self._lock:
-            return await self._retrying(
-                f"read {kind} {address}+{count}",
-                lambda: self._read(kind, address, count),
-            )
+            token = _IN_EMS_REQUEST.set(True)
+            try:
+                return await self._retrying(
+                    f"read {kind} {address}+{count}",
+                    lambda: self._read(kind, address, count),
+                )
+            finally:
+                _IN_EMS_REQUEST.reset(token)
 
     async def async_write(self, address: int, values: list[int]) -> None:
         """Write one register (function 6) or a block (function 16)."""
@@ -91,10 +124,14 @@ class ModbusTransport:
             return await client.write_registers(address, values, **self._unit)
 
         async with self._lock:
-            await self._retrying(
-                f"write {address}={values}",
-                lambda: self._send(f"write {address}", write),
-            )
+            token = _IN_EMS_REQUEST.set(True)
+            try:
+                await self._retrying(
+                    f"write {address}={values}",
+                    lambda: self._send(f"write {address}", write),
+                )
+            finally:
+                _IN_EMS_REQUEST.reset(token)
 
     async def _retrying[T](self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         """Connect if needed and run `call`; reconnect and run it once more if the connection dropped."""
@@ -117,6 +154,10 @@ class ModbusTransport:
         if self.connected:
             return
         self.close()
+        if self._closed_at is not None:
+            pause = self._closed_at + RECONNECT_PAUSE_SECONDS - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
         client = AsyncModbusTcpClient(
             self._host,
             port=self._port,
