@@ -5,6 +5,10 @@ stdin and writes a JSON list of {"battery_kw": [...], "seconds": float,
 "optimise_seconds": float, "solver_seconds": float, "status": str} on stdout. Timing is taken here, around
 EMHASS's own calls: building the Optimization object and perform_naive_mpc_optim.
 
+With `--stream` (the closed-loop replay) it reads one job per line and answers each
+with one line as soon as it is solved; one Optimization object per horizon length
+and slot length is built once and reused, as an MPC loop in EMHASS does.
+
 Mapping onto EMHASS (where it differs from FORMAT.md):
 - costfun "profit", one battery, no deferrable loads, PV curtailment allowed,
   battery export allowed (set_nodischarge_to_grid false), grid limits in W.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import pathlib
 import sys
 import tempfile
@@ -101,7 +106,11 @@ def _configure(params: dict[str, Any], problem: dict[str, Any]) -> tuple[Any, ..
     return parsed
 
 
-def solve(params: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+def solve(
+    params: dict[str, Any],
+    job: dict[str, Any],
+    cache: dict[tuple[int, int], Any] | None = None,
+) -> dict[str, Any]:
     """Solve one problem; return EMHASS's battery schedule in FORMAT.md's sign."""
     problem = job["problem"]
     count = len(problem["import_price"])
@@ -119,19 +128,24 @@ def solve(params: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     )
     pv = pd.Series([kw * 1000.0 for kw in problem["pv_kw"]], index=index)
     load = pd.Series([kw * 1000.0 for kw in problem["load_kw"]], index=index)
-    retrieve, optim, plant = _configure(params, problem)
     started = time.perf_counter()
-    optimisation = Optimization(
-        retrieve,
-        optim,
-        plant,
-        "unit_load_cost",
-        "unit_prod_price",
-        "profit",
-        CONF,
-        LOGGER,
-        num_timesteps=count,
-    )
+    key = (count, problem["slot_minutes"])
+    optimisation = None if cache is None else cache.get(key)
+    if optimisation is None:
+        retrieve, optim, plant = _configure(params, problem)
+        optimisation = Optimization(
+            retrieve,
+            optim,
+            plant,
+            "unit_load_cost",
+            "unit_prod_price",
+            "profit",
+            CONF,
+            LOGGER,
+            num_timesteps=count,
+        )
+        if cache is not None:
+            cache[key] = optimisation
     optimise_started = time.perf_counter()
     stages: dict[str, float] = {}
     result = optimisation.perform_naive_mpc_optim(
@@ -157,10 +171,20 @@ def solve(params: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    """Solve every job on stdin."""
-    jobs = json.load(sys.stdin)
+    """Solve every job on stdin (one JSON list, or one job per line with --stream)."""
     params = asyncio.run(_defaults())
-    json.dump([solve(params, job) for job in jobs], sys.stdout)
+    if "--stream" not in sys.argv:
+        jobs = json.load(sys.stdin)
+        json.dump([solve(params, job) for job in jobs], sys.stdout)
+        return
+    # Solvers print banners on descriptor 1: answers go to a copy of it, the rest
+    # to stderr.
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    cache: dict[tuple[int, int], Any] = {}
+    for line in sys.stdin:
+        answers.write(json.dumps(solve(params, json.loads(line), cache)) + "\n")
+        answers.flush()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+import platform
 import statistics
 import time
 from typing import TYPE_CHECKING
@@ -10,6 +13,38 @@ if TYPE_CHECKING:
     from .run import Row
 
 METHODS = ("milp", "dp", "emhass")
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def machine() -> str:
+    """Name the machine: CPU model and core count."""
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def write_section(name: str, text: str) -> None:
+    """Put `text` between the `<!-- name -->` markers of docs/benchmarks.md.
+
+    The planner benchmark (bench.run) owns the part before the first marker.
+    """
+    begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    current = DOCS.read_text(encoding="utf-8")
+    if begin not in current:
+        raise ValueError(f"docs/benchmarks.md has no {begin} marker")
+    head, _, rest = current.partition(begin)
+    _, _, tail = rest.partition(end)
+    DOCS.write_text(f"{head}{begin}\n{text.strip()}\n{end}{tail}", encoding="utf-8")
+
+
+def keep_sections(text: str) -> str:
+    """Return the planner benchmark's report followed by the marked sections kept."""
+    current = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    marker = current.find("<!-- ")
+    return text if marker < 0 else text.rstrip() + "\n\n" + current[marker:]
 
 
 def _p95(values: list[float]) -> float:

@@ -11,9 +11,7 @@ import argparse
 from collections import defaultdict
 from dataclasses import dataclass, field
 import json
-import os
 from pathlib import Path
-import platform
 import statistics
 import subprocess
 import sys
@@ -23,7 +21,7 @@ from typing import Any
 from custom_components.ems.planner import Method, evaluate, plan, problem_from_json
 
 from .data import problems
-from .report import render
+from .report import keep_sections, machine, render
 
 ROOT = Path(__file__).resolve().parents[1]
 EMHASS_PYTHON = ROOT / ".venv-emhass" / "bin" / "python"
@@ -148,16 +146,6 @@ def peak_memory(quick: bool) -> dict[str, str]:
     return peaks
 
 
-def machine() -> str:
-    """Name the machine: CPU model and core count."""
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
 def main() -> None:
     """Run the benchmark and print (and optionally write) the table."""
     parser = argparse.ArgumentParser(prog="scripts/bench")
@@ -182,7 +170,9 @@ def main() -> None:
     )
     print(text)
     if args.write:
-        (ROOT / "docs" / "benchmarks.md").write_text(text, encoding="utf-8")
+        (ROOT / "docs" / "benchmarks.md").write_text(
+            keep_sections(text), encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

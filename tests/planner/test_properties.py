@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from custom_components.ems.planner import Battery, Grid, Plan, Problem, evaluate, plan
 
@@ -86,8 +86,33 @@ def test_milp_and_dp_agree_and_keep_every_limit(problem: Problem) -> None:
     assert exact.objective <= exact.cost_self_use + 1e-6
 
 
+# A battery pinned at 0 % once made CBC's bound propagation claim infeasibility.
+_PINNED_EMPTY = Problem(
+    start=datetime(2026, 1, 1, tzinfo=UTC),
+    slot_minutes=15,
+    import_price=(0.0, 0.0, 0.0),
+    export_price=(0.0, 0.0, 0.0),
+    pv_kw=(0.0, 0.0, 0.0),
+    load_kw=(0.0, 0.0, 1.0),
+    battery=Battery(
+        capacity_kwh=1.0,
+        soc_percent=0.0,
+        min_soc_percent=0.0,
+        max_soc_percent=0.0,
+        max_charge_kw=1.0,
+        max_discharge_kw=1.0,
+        charge_efficiency=1.0,
+        discharge_efficiency=0.96875,
+        cycle_cost_per_kwh=0.0,
+    ),
+    grid=Grid(max_import_kw=1.0, max_export_kw=None),
+    terminal_value_per_kwh=0.0,
+)
+
+
 @settings(max_examples=8, deadline=None)
 @given(problems())
+@example(_PINNED_EMPTY)
 def test_cbc_and_highs_find_the_same_optimum(problem: Problem) -> None:
     """The CBC fallback (full MILP, a binary per slot) agrees with HiGHS."""
     highs = plan(problem, "milp", milp_solver="highs")

@@ -8,14 +8,17 @@ platform Home Assistant runs on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 import time
 from typing import Literal
 
+from .cbc import solve_cbc
 from .codec import plan_to_json, problem_from_json, problem_to_json
 from .dp import DEFAULT_SOC_STEP_PERCENT, solve_dp
 from .evaluate import Evaluation, evaluate
 from .limits import FloatArray, SlotLimits, derive
-from .milp import solve_cbc, solve_highs
+from .milp import solve_highs
 from .model import (
     Battery,
     ChargeTaper,
@@ -26,6 +29,7 @@ from .model import (
     Problem,
     ProblemError,
     ReserveWindow,
+    Scenario,
     SocTarget,
 )
 from .schedule import build_plan, settle
@@ -43,6 +47,7 @@ __all__ = [
     "Problem",
     "ProblemError",
     "ReserveWindow",
+    "Scenario",
     "SocTarget",
     "evaluate",
     "plan",
@@ -59,12 +64,36 @@ _SOLVER_ERRORS = (RuntimeError, ArithmeticError, ValueError, ImportError, OSErro
 
 
 def _milp(
-    problem: Problem, limits: SlotLimits, solver: MilpSolver, time_limit: float
-) -> tuple[FloatArray, str]:
-    solve = solve_cbc if solver == "cbc" else solve_highs
-    result = solve(problem, limits, time_limit=time_limit)
-    return result.battery_kw, (
-        f"exact MILP ({result.solver}, {result.binaries} charge/discharge binaries)"
+    problem: Problem,
+    limits: SlotLimits,
+    *,
+    solver: MilpSolver,
+    time_limit: float,
+    scenarios: Sequence[Scenario],
+    first_kw: float | None,
+) -> tuple[FloatArray, str, float | None]:
+    if solver == "cbc":
+        result = solve_cbc(problem, limits, time_limit=time_limit)
+    else:
+        result = solve_highs(
+            problem,
+            limits,
+            time_limit=time_limit,
+            first_kw=first_kw,
+            scenarios=[
+                (
+                    scenario.weight,
+                    derive(
+                        replace(problem, pv_kw=scenario.pv_kw, load_kw=scenario.load_kw)
+                    ),
+                )
+                for scenario in scenarios
+            ],
+        )
+    return (
+        result.battery_kw,
+        f"exact MILP ({result.solver}, {result.binaries} charge/discharge binaries)",
+        result.objective,
     )
 
 
@@ -75,18 +104,35 @@ def plan(
     time_limit: float = 10.0,
     soc_step_percent: float = DEFAULT_SOC_STEP_PERCENT,
     milp_solver: MilpSolver = "highs",
+    caps: bool = False,
+    scenarios: Sequence[Scenario] = (),
+    first_kw: float | None = None,
 ) -> Plan:
-    """Return the cheapest battery schedule for `problem` (see the module docstring)."""
+    """Return the cheapest battery schedule for `problem` (see the module docstring).
+
+    `caps`: the inverter has self use's charge and discharge limits; the plan's modes
+    use them (see `explain`). `scenarios` (MILP only): other futures; the first
+    slot is chosen for all of them at once (see `milp.solve_highs`). `first_kw` (MILP
+    only): the first slot's battery power is given.
+    """
     if method not in ("milp", "dp"):
         raise ProblemError(f"unknown method {method!r}: use milp or dp")
     started = time.perf_counter()
     limits = derive(problem)
     failures: list[str] = []
     battery: FloatArray | None = None
+    expected: float | None = None
     produced, status, reason = "self_use", "fallback", ""
     if method == "milp":
         try:
-            battery, reason = _milp(problem, limits, milp_solver, time_limit)
+            battery, reason, expected = _milp(
+                problem,
+                limits,
+                solver=milp_solver,
+                time_limit=time_limit,
+                scenarios=scenarios,
+                first_kw=first_kw,
+            )
             produced, status = "milp", "optimal"
         except _SOLVER_ERRORS as err:
             failures.append(f"MILP failed ({err})")
@@ -116,4 +162,6 @@ def plan(
         cost_idle=idle.cost,
         cost_self_use=plain.cost,
         solve_seconds=solve_seconds,
+        caps=caps,
+        expected_cost=expected,
     )

@@ -1,8 +1,10 @@
 """Offline planner: `python -m custom_components.ems.planner PROBLEM.json [--method]`.
 
-Prints FORMAT.md's plan JSON on stdout and nothing else: whatever a solver prints on
-the process's stdout while planning goes to stderr. An unreadable or invalid problem
-prints one line on stderr and exits with status 2.
+`--situation FILE` plans from FORMAT.md's Situation instead, exactly as Home Assistant
+does (`core.situation.plan_situation`). Prints FORMAT.md's plan JSON on stdout and
+nothing else: whatever a solver prints on the process's stdout while planning goes to
+stderr. An unreadable or invalid input prints one line on stderr and exits with
+status 2. Nothing here imports Home Assistant.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 from pathlib import Path
 import sys
 from typing import TextIO
+
+from custom_components.ems.core.situation import plan_situation, situation_from_json
 
 from . import plan
 from .codec import plan_to_json, problem_from_json
@@ -26,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m custom_components.ems.planner",
         description="Plan a home battery for the least cost (FORMAT.md JSON in and out).",
     )
-    parser.add_argument("problem", type=Path, help="problem JSON file ('-' for stdin)")
+    parser.add_argument(
+        "problem", type=Path, nargs="?", help="problem JSON file ('-' for stdin)"
+    )
+    parser.add_argument(
+        "--situation", type=Path, help="plan from a Situation JSON file ('-' for stdin)"
+    )
     parser.add_argument("--method", choices=("milp", "dp"), default="milp")
     parser.add_argument("--time-limit", type=float, default=10.0, help="MILP seconds")
     parser.add_argument(
@@ -36,32 +45,48 @@ def main(argv: list[str] | None = None) -> int:
         help="DP grid step in percent of capacity",
     )
     args = parser.parse_args(argv)
+    source: Path | None = args.situation or args.problem
+    if source is None or (args.situation and args.problem):
+        parser.error("give either a problem file or --situation FILE")
     try:
         text = (
             sys.stdin.read()
-            if str(args.problem) == "-"
-            else args.problem.read_text(encoding="utf-8")
+            if str(source) == "-"
+            else source.read_text(encoding="utf-8")
         )
-        problem = problem_from_json(json.loads(text))
+        data = json.loads(text)
+        situation = situation_from_json(data) if args.situation else None
+        problem = None if situation else problem_from_json(data)
     except OSError as err:
-        print(f"error: cannot read {args.problem}: {err.strerror}", file=sys.stderr)
+        print(f"error: cannot read {source}: {err.strerror}", file=sys.stderr)
         return 2
     except json.JSONDecodeError as err:
-        print(f"error: {args.problem} is not valid JSON: {err}", file=sys.stderr)
+        print(f"error: {source} is not valid JSON: {err}", file=sys.stderr)
         return 2
     except ProblemError as err:
-        print(f"error: invalid problem: {err}", file=sys.stderr)
+        kind = "situation" if args.situation else "problem"
+        print(f"error: invalid {kind}: {err}", file=sys.stderr)
         return 2
     if args.time_limit <= 0 or args.soc_step <= 0:
         print("error: --time-limit and --soc-step must be positive", file=sys.stderr)
         return 2
     plan_out = _stdout_for_the_plan_only()
-    result = plan(
-        problem,
-        args.method,
-        time_limit=args.time_limit,
-        soc_step_percent=args.soc_step,
-    )
+    if situation is not None:
+        try:
+            _, result = plan_situation(
+                situation, method=args.method, time_limit=args.time_limit
+            )
+        except ProblemError as err:
+            print(f"error: cannot plan the situation: {err}", file=sys.stderr)
+            return 2
+    else:
+        assert problem is not None
+        result = plan(
+            problem,
+            args.method,
+            time_limit=args.time_limit,
+            soc_step_percent=args.soc_step,
+        )
     try:
         json.dump(plan_to_json(result), plan_out, indent=1)
         plan_out.write("\n")

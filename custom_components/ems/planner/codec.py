@@ -11,6 +11,7 @@ from .model import (
     ChargeTaper,
     Grid,
     Plan,
+    PlanSlot,
     Problem,
     ProblemError,
     ReserveWindow,
@@ -58,6 +59,35 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     return section
 
 
+def battery_from_json(data: Mapping[str, Any]) -> Battery:
+    """Build a Battery from FORMAT.md's battery object (checked where it is used)."""
+    return Battery(
+        capacity_kwh=_field(data, "capacity_kwh", _number),
+        soc_percent=_field(data, "soc_percent", _number),
+        min_soc_percent=_optional_number(data, "min_soc_percent", 0.0),
+        max_soc_percent=_optional_number(data, "max_soc_percent", 100.0),
+        max_charge_kw=_field(data, "max_charge_kw", _number),
+        max_discharge_kw=_field(data, "max_discharge_kw", _number),
+        charge_efficiency=_optional_number(data, "charge_efficiency", 1.0),
+        discharge_efficiency=_optional_number(data, "discharge_efficiency", 1.0),
+        cycle_cost_per_kwh=_optional_number(data, "cycle_cost_per_kwh", 0.0),
+    )
+
+
+def grid_from_json(data: Mapping[str, Any]) -> Grid:
+    """Build a Grid from FORMAT.md's grid object; a missing or null limit is no limit."""
+    if not isinstance(data, Mapping):
+        raise ProblemError("field 'grid' must be an object")
+    return Grid(
+        max_import_kw=None
+        if data.get("max_import_kw") is None
+        else _field(data, "max_import_kw", _number),
+        max_export_kw=None
+        if data.get("max_export_kw") is None
+        else _field(data, "max_export_kw", _number),
+    )
+
+
 def problem_from_json(data: Mapping[str, Any]) -> Problem:
     """Build a validated Problem from FORMAT.md's problem object."""
     if not isinstance(data, Mapping):
@@ -65,28 +95,8 @@ def problem_from_json(data: Mapping[str, Any]) -> Problem:
     battery_data = _section(data, "battery")
     if battery_data is None:
         raise ProblemError("missing field 'battery'")
-    grid_data = _section(data, "grid") or {}
-    battery = Battery(
-        capacity_kwh=_field(battery_data, "capacity_kwh", _number),
-        soc_percent=_field(battery_data, "soc_percent", _number),
-        min_soc_percent=_optional_number(battery_data, "min_soc_percent", 0.0),
-        max_soc_percent=_optional_number(battery_data, "max_soc_percent", 100.0),
-        max_charge_kw=_field(battery_data, "max_charge_kw", _number),
-        max_discharge_kw=_field(battery_data, "max_discharge_kw", _number),
-        charge_efficiency=_optional_number(battery_data, "charge_efficiency", 1.0),
-        discharge_efficiency=_optional_number(
-            battery_data, "discharge_efficiency", 1.0
-        ),
-        cycle_cost_per_kwh=_optional_number(battery_data, "cycle_cost_per_kwh", 0.0),
-    )
-    grid = Grid(
-        max_import_kw=None
-        if grid_data.get("max_import_kw") is None
-        else _field(grid_data, "max_import_kw", _number),
-        max_export_kw=None
-        if grid_data.get("max_export_kw") is None
-        else _field(grid_data, "max_export_kw", _number),
-    )
+    battery = battery_from_json(battery_data)
+    grid = grid_from_json(_section(data, "grid") or {})
     reserve = target = taper = None
     if (section := _section(data, "reserve")) is not None:
         reserve = ReserveWindow(
@@ -175,21 +185,27 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "cost_idle": round(plan.cost_idle, 6),
         "cost_self_use": round(plan.cost_self_use, 6),
         "expected_saving": round(plan.expected_saving, 6),
-        "slots": [
-            {
-                "start": slot.start.isoformat(),
-                "end": slot.end.isoformat(),
-                "battery_kw": slot.battery_kw,
-                "grid_kw": slot.grid_kw,
-                "soc_percent": slot.soc_percent,
-                "mode": slot.mode.value,
-                "reason": slot.reason,
-                "import_price": slot.import_price,
-                "export_price": slot.export_price,
-                "pv_kw": slot.pv_kw,
-                "load_kw": slot.load_kw,
-                "curtailed_kw": slot.curtailed_kw,
-            }
-            for slot in plan.slots
-        ],
+        "slots": [_slot_json(slot) for slot in plan.slots],
     }
+
+
+def _slot_json(slot: PlanSlot) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "battery_kw": slot.battery_kw,
+        "grid_kw": slot.grid_kw,
+        "soc_percent": slot.soc_percent,
+        "mode": slot.mode.value,
+        "reason": slot.reason,
+        "import_price": slot.import_price,
+        "export_price": slot.export_price,
+        "pv_kw": slot.pv_kw,
+        "load_kw": slot.load_kw,
+        "curtailed_kw": slot.curtailed_kw,
+    }
+    if slot.max_charge_kw is not None:
+        data["max_charge_kw"] = slot.max_charge_kw
+    if slot.max_discharge_kw is not None:
+        data["max_discharge_kw"] = slot.max_discharge_kw
+    return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .limits import FloatArray, SlotLimits
@@ -46,36 +47,99 @@ def _next_uses(problem: Problem, battery: FloatArray) -> list[Use]:
     return uses
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SlotMode:
+    """The inverter mode of a slot and, in self use, its charge and discharge caps."""
+
+    mode: InverterMode
+    max_charge_kw: float | None = None
+    max_discharge_kw: float | None = None
+
+
 def _mode(
-    problem: Problem, limits: SlotLimits, slot: int, power: float, stored: float
-) -> InverterMode:
+    problem: Problem,
+    limits: SlotLimits,
+    slot: int,
+    power: float,
+    stored: float,
+    *,
+    caps: bool,
+) -> SlotMode:
+    """Return what the inverter is told: what the plan means, also when PV and load differ.
+
+    With `caps` (the inverter has charge and discharge limits) a slot the plan keeps
+    the battery from discharging is self use with no discharge (surplus PV that turns
+    up is still stored); one that stores only part of the surplus is self use with a
+    charge cap; likewise for discharge. Without caps those are hold or plain self use.
+    """
     surplus = problem.pv_kw[slot] - problem.load_kw[slot]
     if power > _KW and power > max(surplus, 0.0) + _KW:
-        return InverterMode.FORCE_CHARGE
+        return SlotMode(mode=InverterMode.FORCE_CHARGE)
     if power < -_KW and -power > max(-surplus, 0.0) + _KW:
-        return InverterMode.FORCE_DISCHARGE
+        return SlotMode(mode=InverterMode.FORCE_DISCHARGE)
     negative_export = problem.zero_export and problem.export_price[slot] < 0.0
+    base = InverterMode.ZERO_EXPORT if negative_export else InverterMode.SELF_USE
+    room = stored < limits.ceiling_kwh[slot] - _KWH
+    spare = stored > limits.floor_kwh[slot] + _KWH
+    after = stored + (
+        power * limits.charge_efficiency * limits.hours
+        if power >= 0.0
+        else power / limits.discharge_efficiency * limits.hours
+    )
     if abs(power) <= _KW:
-        would_charge = surplus > _KW and stored < limits.ceiling_kwh[slot] - _KWH
-        would_discharge = surplus < -_KW and stored > limits.floor_kwh[slot] + _KWH
-        if would_charge or would_discharge:
-            return InverterMode.HOLD
-    return InverterMode.ZERO_EXPORT if negative_export else InverterMode.SELF_USE
+        would_charge = surplus > _KW and room
+        would_discharge = surplus < -_KW and spare
+        if not caps:
+            held = would_charge or would_discharge
+            return SlotMode(mode=InverterMode.HOLD if held else base)
+        if would_discharge:
+            return SlotMode(mode=base, max_discharge_kw=0.0)
+        if would_charge:
+            return SlotMode(mode=base, max_charge_kw=0.0)
+        return SlotMode(mode=base)
+    if not caps:
+        return SlotMode(mode=base)
+    if (
+        power > _KW
+        and power < surplus - _KW
+        and after < limits.ceiling_kwh[slot] - _KWH
+    ):
+        return SlotMode(mode=base, max_charge_kw=round(power, 3))
+    if (
+        power < -_KW
+        and -power < -surplus - _KW
+        and after > limits.floor_kwh[slot] + _KWH
+    ):
+        return SlotMode(mode=base, max_discharge_kw=round(-power, 3))
+    return SlotMode(mode=base)
 
 
 def explain(
-    problem: Problem, limits: SlotLimits, battery: FloatArray, stored: FloatArray
-) -> list[tuple[InverterMode, str]]:
+    problem: Problem,
+    limits: SlotLimits,
+    battery: FloatArray,
+    stored: FloatArray,
+    *,
+    caps: bool = False,
+) -> list[tuple[SlotMode, str]]:
     """Return (mode, reason) per slot."""
     efficiency = limits.charge_efficiency * limits.discharge_efficiency
     wear = problem.battery.cycle_cost_per_kwh
     terminal = problem.terminal_value_per_kwh
     uses = _next_uses(problem, battery)
     basis: tuple[float, int] | None = None  # what the stored energy last cost
-    result: list[tuple[InverterMode, str]] = []
+    result: list[tuple[SlotMode, str]] = []
     for slot in range(problem.horizon):
         power = float(battery[slot])
-        mode = _mode(problem, limits, slot, power, float(stored[slot]))
+        told = _mode(
+            problem,
+            limits,
+            slot,
+            power,
+            float(stored[slot]),
+            caps=caps,
+        )
+        mode = told.mode
         use = uses[slot]
         later = (
             f"{use[0]:.2f} expected at {_clock(problem, use[1])}"
@@ -97,8 +161,10 @@ def explain(
                 if basis is not None
                 else ""
             )
-        elif mode is InverterMode.HOLD:
+        elif mode is InverterMode.HOLD or told.max_discharge_kw == 0.0:
             text = f"hold the battery: {later}"
+        elif told.max_charge_kw == 0.0:
+            text = f"keep room in the battery: {later}"
         elif power > _KW:
             text = (
                 f"store surplus PV instead of exporting at {export_price:.2f}: {later}"
@@ -118,5 +184,41 @@ def explain(
         if power > _KW:
             from_grid = mode is InverterMode.FORCE_CHARGE
             basis = (import_price if from_grid else export_price, slot)
-        result.append((mode, text))
+        result.append((told, text))
     return result
+
+
+def same_mode(first: SlotMode, second: SlotMode) -> bool:
+    """Return True when two commands are one mode (caps may differ, not on/off)."""
+    return (
+        first.mode is second.mode
+        and (first.max_charge_kw == 0.0) == (second.max_charge_kw == 0.0)
+        and (first.max_discharge_kw == 0.0) == (second.max_discharge_kw == 0.0)
+    )
+
+
+def first_slot_kw(
+    problem: Problem, limits: SlotLimits, told: SlotMode, battery_kw: float
+) -> float:
+    """Return the first slot's battery power if `told` meets the forecast PV and load."""
+    hours = limits.hours
+    stored = limits.initial_kwh
+    room = max(limits.ceiling_kwh[0] - stored, 0.0) / (limits.charge_efficiency * hours)
+    can_charge = min(float(limits.charge_cap_kw(stored)), room)
+    can_discharge = min(
+        limits.max_discharge_kw,
+        max(stored - limits.floor_kwh[0], 0.0) * limits.discharge_efficiency / hours,
+    )
+    surplus = problem.pv_kw[0] - problem.load_kw[0]
+    match told.mode:
+        case InverterMode.FORCE_CHARGE:
+            return float(min(max(battery_kw, 0.0), can_charge))
+        case InverterMode.FORCE_DISCHARGE:
+            return float(-min(max(-battery_kw, 0.0), can_discharge))
+        case InverterMode.HOLD:
+            return 0.0
+    if surplus >= 0.0:
+        cap = told.max_charge_kw
+        return float(min(surplus, can_charge, cap if cap is not None else surplus))
+    cap = told.max_discharge_kw
+    return float(-min(-surplus, can_discharge, cap if cap is not None else -surplus))

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from .model import grid_caps, reach_kwh, taper_line, target_slot
+
 if TYPE_CHECKING:
     from .model import Problem
 
@@ -53,64 +55,6 @@ class SlotLimits:
         )
 
 
-def _grid_caps(problem: Problem) -> tuple[FloatArray, FloatArray]:
-    net = np.asarray(problem.load_kw) - np.asarray(problem.pv_kw)
-    size = problem.horizon
-    max_import = problem.grid.max_import_kw
-    import_cap = (
-        np.full(size, np.inf) if max_import is None else np.maximum(max_import, net)
-    )
-    max_export = problem.grid.max_export_kw
-    export_cap = np.full(size, np.inf if max_export is None else max_export)
-    if problem.zero_export:
-        export_cap[np.asarray(problem.export_price) < 0.0] = 0.0
-    return import_cap, export_cap
-
-
-def _taper(problem: Problem) -> tuple[float, float]:
-    battery = problem.battery
-    taper = problem.charge_taper
-    if taper is None:
-        return battery.capacity_kwh, 0.0
-    knee = battery.kwh(taper.above_soc_percent)
-    span = battery.kwh(battery.max_soc_percent) - knee
-    return knee, (battery.max_charge_kw - taper.kw_at_max_soc) / span
-
-
-def _reach(problem: Problem, import_cap: FloatArray) -> FloatArray:
-    """Highest energy the battery can hold at each slot end (battery, taper and fuse)."""
-    battery = problem.battery
-    hours = problem.slot_hours
-    knee, slope = _taper(problem)
-    ceiling = max(
-        battery.kwh(battery.max_soc_percent), battery.kwh(battery.soc_percent)
-    )
-    headroom = import_cap - np.asarray(problem.load_kw) + np.asarray(problem.pv_kw)
-    stored = battery.kwh(battery.soc_percent)
-    reach = np.empty(problem.horizon)
-    for index in range(problem.horizon):
-        cap = battery.max_charge_kw - slope * max(stored - knee, 0.0)
-        power = max(min(cap, battery.max_charge_kw, headroom[index]), 0.0)
-        stored = min(stored + power * battery.charge_efficiency * hours, ceiling)
-        reach[index] = stored
-    return reach
-
-
-def max_reachable_kwh(problem: Problem) -> FloatArray:
-    """Return the most energy the battery can hold at each slot end."""
-    return _reach(problem, _grid_caps(problem)[0])
-
-
-def target_slot(problem: Problem) -> int | None:
-    """Return the last slot ending by the target time, or None (no target, or outside)."""
-    target = problem.target
-    if target is None:
-        return None
-    seconds = target.by.timestamp() - problem.start.timestamp()
-    index = int(seconds // (problem.slot_minutes * 60)) - 1
-    return index if 0 <= index < problem.horizon else None
-
-
 def _slot_ends_within(problem: Problem) -> npt.NDArray[np.bool_]:
     reserve = problem.reserve
     ends = problem.slot_minutes * 60.0 * np.arange(1, problem.horizon + 1)
@@ -126,7 +70,7 @@ def derive(problem: Problem) -> SlotLimits:
     battery = problem.battery
     size = problem.horizon
     initial = battery.kwh(battery.soc_percent)
-    import_cap, export_cap = _grid_caps(problem)
+    import_cap, export_cap = grid_caps(problem)
     floor = np.full(size, battery.kwh(battery.min_soc_percent))
     if problem.reserve is not None:
         within = _slot_ends_within(problem)
@@ -135,14 +79,14 @@ def derive(problem: Problem) -> SlotLimits:
         )
     if (slot := target_slot(problem)) is not None and problem.target is not None:
         floor[slot] = max(floor[slot], battery.kwh(problem.target.soc_percent))
-    floor = np.minimum(floor, _reach(problem, import_cap))
+    floor = np.minimum(floor, reach_kwh(problem, import_cap))
     ceiling = np.full(size, battery.kwh(battery.max_soc_percent))
     if initial > ceiling[0]:
         drained = initial - battery.max_discharge_kw * problem.slot_hours / (
             battery.discharge_efficiency
         ) * np.arange(1, size + 1)
         ceiling = np.maximum(ceiling, drained)
-    knee, slope = _taper(problem)
+    knee, slope = taper_line(problem)
     return SlotLimits(
         hours=problem.slot_hours,
         import_price=np.asarray(problem.import_price, dtype=float),

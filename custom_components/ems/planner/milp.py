@@ -1,7 +1,7 @@
 """Exact schedule as a MILP: HiGHS through highspy in matrix form.
 
-CBC through PuLP solves the same model for cross-checks in tests and benchmarks; PuLP
-is not a requirement of the integration.
+CBC through PuLP solves the same model for cross-checks in tests and benchmarks
+(`cbc.py`); PuLP is not a requirement of the integration.
 
 Per slot: charge c and discharge d (AC kW), grid import and export, PV curtailment and
 stored energy e at the slot end. The no-simultaneous-charge-and-discharge binaries are
@@ -13,8 +13,8 @@ optimal for the full MILP.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +26,10 @@ from .quiet import quiet_highs
 if TYPE_CHECKING:
     from .model import Problem
 
-_CHARGE, _DISCHARGE, _IMPORT, _EXPORT, _CURTAIL, _STORED = range(6)
+CHARGE, DISCHARGE, IMPORT, EXPORT, CURTAIL, STORED = range(6)
 _SIMULTANEOUS_KW = 1e-6
-_HIGHS_INF = 1e30
+HIGHS_INF = 1e30
+_MIP_GAP = 1e-7
 _SLACK_KW = 1e-6  # keeps near-degenerate export limits clear of solver tolerances
 
 
@@ -43,16 +44,17 @@ class MilpResult:
     battery_kw: FloatArray
     solver: str
     binaries: int
+    objective: float | None = None  # what the solver minimised (scenarios weighed)
 
 
-def _big_m(limits: SlotLimits) -> tuple[FloatArray, FloatArray]:
+def big_m(limits: SlotLimits) -> tuple[FloatArray, FloatArray]:
     """Finite bounds on import and export, for slots that need an import/export binary."""
     imp = np.minimum(limits.max_import_kw, limits.load_kw + limits.max_charge_kw)
     exp = limits.pv_kw + limits.max_discharge_kw
     return imp, exp
 
 
-def _exclusive_grid_slots(limits: SlotLimits) -> list[int]:
+def exclusive_grid_slots(limits: SlotLimits) -> list[int]:
     """Slots where importing and exporting at once would pay: they get a binary upfront.
 
     Export above the import price, or a negative import price (curtailing PV to import
@@ -64,30 +66,30 @@ def _exclusive_grid_slots(limits: SlotLimits) -> list[int]:
     return [int(slot) for slot in np.flatnonzero(exclusive)]
 
 
-def _columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
+def columns(problem: Problem, limits: SlotLimits) -> tuple[FloatArray, ...]:
     """Return cost, lower and upper bounds of the 6N continuous columns."""
     size = problem.horizon
     hours = limits.hours
     cost = np.zeros((6, size))
-    cost[_IMPORT] = hours * limits.import_price
-    cost[_EXPORT] = -hours * limits.export_price
-    cost[_CURTAIL] = hours * limits.export_price  # curtailed export earns nothing
-    cost[_DISCHARGE] = hours * problem.battery.cycle_cost_per_kwh
-    cost[_STORED, -1] = -problem.terminal_value_per_kwh
+    cost[IMPORT] = hours * limits.import_price
+    cost[EXPORT] = -hours * limits.export_price
+    cost[CURTAIL] = hours * limits.export_price  # curtailed export earns nothing
+    cost[DISCHARGE] = hours * problem.battery.cycle_cost_per_kwh
+    cost[STORED, -1] = -problem.terminal_value_per_kwh
     lower = np.zeros((6, size))
-    lower[_STORED] = limits.floor_kwh
+    lower[STORED] = limits.floor_kwh
     upper = np.empty((6, size))
-    upper[_CHARGE] = limits.max_charge_kw
-    upper[_CHARGE, 0] = float(limits.charge_cap_kw(limits.initial_kwh))
-    upper[_DISCHARGE] = limits.max_discharge_kw
-    upper[_IMPORT] = limits.max_import_kw
-    upper[_EXPORT] = limits.pv_kw + limits.max_discharge_kw
-    upper[_CURTAIL] = limits.pv_kw
-    upper[_STORED] = limits.ceiling_kwh
-    return cost.ravel(), lower.ravel(), np.minimum(upper.ravel(), _HIGHS_INF)
+    upper[CHARGE] = limits.max_charge_kw
+    upper[CHARGE, 0] = float(limits.charge_cap_kw(limits.initial_kwh))
+    upper[DISCHARGE] = limits.max_discharge_kw
+    upper[IMPORT] = limits.max_import_kw
+    upper[EXPORT] = limits.pv_kw + limits.max_discharge_kw
+    upper[CURTAIL] = limits.pv_kw
+    upper[STORED] = limits.ceiling_kwh
+    return cost.ravel(), lower.ravel(), np.minimum(upper.ravel(), HIGHS_INF)
 
 
-def _rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
+def rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
     """Return the model's rows in row-wise sparse form.
 
     Balance: import - export - charge + discharge = load - pv (export before
@@ -117,21 +119,21 @@ def _rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
 
     net = limits.load_kw - limits.pv_kw
     add(
-        [col(_IMPORT), col(_EXPORT), col(_CHARGE), col(_DISCHARGE)],
+        [col(IMPORT), col(EXPORT), col(CHARGE), col(DISCHARGE)],
         [1, -1, -1, 1],
         net,
         net,
     )
-    add([col(_CURTAIL), col(_EXPORT)], [1, -1], -_HIGHS_INF, 0.0)
+    add([col(CURTAIL), col(EXPORT)], [1, -1], -HIGHS_INF, 0.0)
     add(
-        [col(_EXPORT), col(_CURTAIL)],
+        [col(EXPORT), col(CURTAIL)],
         [1, -1],
-        -_HIGHS_INF,
-        np.minimum(limits.max_export_kw + _SLACK_KW, _HIGHS_INF),
+        -HIGHS_INF,
+        np.minimum(limits.max_export_kw + _SLACK_KW, HIGHS_INF),
     )
     energy = [-limits.charge_efficiency * hours, hours / limits.discharge_efficiency]
     add(
-        [col(_STORED)[:1], col(_CHARGE)[:1], col(_DISCHARGE)[:1]],
+        [col(STORED)[:1], col(CHARGE)[:1], col(DISCHARGE)[:1]],
         [1.0, *energy],
         limits.initial_kwh,
         limits.initial_kwh,
@@ -139,10 +141,10 @@ def _rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
     if size > 1:
         add(
             [
-                col(_STORED)[1:],
-                col(_STORED)[:-1],
-                col(_CHARGE)[1:],
-                col(_DISCHARGE)[1:],
+                col(STORED)[1:],
+                col(STORED)[:-1],
+                col(CHARGE)[1:],
+                col(DISCHARGE)[1:],
             ],
             [1.0, -1.0, *energy],
             0.0,
@@ -151,9 +153,9 @@ def _rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
     if limits.taper_slope_kw_per_kwh > 0.0 and size > 1:
         slope = limits.taper_slope_kw_per_kwh
         add(
-            [col(_CHARGE)[1:], col(_STORED)[:-1]],
+            [col(CHARGE)[1:], col(STORED)[:-1]],
             [1.0, slope],
-            -_HIGHS_INF,
+            -HIGHS_INF,
             limits.max_charge_kw + slope * limits.taper_knee_kwh,
         )
     counts = np.concatenate(lengths)
@@ -192,7 +194,7 @@ def _add_binaries(
         upper += [0.0, cap_b]
     highs.addRows(
         2 * count,
-        np.full(2 * count, -_HIGHS_INF),
+        np.full(2 * count, -HIGHS_INF),
         np.array(upper),
         4 * count,
         np.arange(0, 4 * count, 2, dtype=np.int32),
@@ -201,42 +203,125 @@ def _add_binaries(
     )
 
 
+def _stacked(
+    problem: Problem, blocks: Sequence[tuple[float, SlotLimits]]
+) -> tuple[Any, ...]:
+    """One model per block (weighted), the first slot's charge and discharge shared."""
+    width = 6 * problem.horizon
+    costs, lowers, uppers = [], [], []
+    row_lower, row_upper, starts, index, value = [], [], [], [], []
+    entries = 0
+    for number, (weight, limits) in enumerate(blocks):
+        cost, low, high = columns(problem, limits)
+        costs.append(weight * cost)
+        lowers.append(low)
+        uppers.append(high)
+        block = rows(problem, limits)
+        row_lower.append(block[0])
+        row_upper.append(block[1])
+        starts.append(block[2] + entries)
+        index.append(block[3] + number * width)
+        value.append(block[4])
+        entries += len(block[3])
+    links = [
+        (block * width + column, column)
+        for block in range(1, len(blocks))
+        for column in (CHARGE * problem.horizon, DISCHARGE * problem.horizon)
+    ]
+    if links:
+        row_lower.append(np.zeros(len(links)))
+        row_upper.append(np.zeros(len(links)))
+        starts.append(entries + 2 * np.arange(len(links)))
+        index.append(np.array(links).ravel())
+        value.append(np.tile([1.0, -1.0], len(links)))
+    return (
+        np.concatenate(costs),
+        np.concatenate(lowers),
+        np.concatenate(uppers),
+        np.concatenate(row_lower).astype(float),
+        np.concatenate(row_upper).astype(float),
+        np.concatenate(starts).astype(np.int32),
+        np.concatenate(index).astype(np.int32),
+        np.concatenate(value).astype(float),
+    )
+
+
+def _first_within(limits: SlotLimits, battery_kw: float) -> float:
+    """Clip a first slot's battery power to what the battery, SoC and grid allow."""
+    hours, stored = limits.hours, limits.initial_kwh
+    net = limits.load_kw[0] - limits.pv_kw[0]
+    can_charge = min(
+        float(limits.charge_cap_kw(stored)),
+        max(limits.ceiling_kwh[0] - stored, 0.0) / (limits.charge_efficiency * hours),
+        max(limits.max_import_kw[0] - net, 0.0),
+    )
+    can_discharge = min(
+        limits.max_discharge_kw,
+        max(stored - limits.floor_kwh[0], 0.0) * limits.discharge_efficiency / hours,
+        max(limits.max_export_kw[0] + limits.load_kw[0], 0.0),
+    )
+    return float(min(max(battery_kw, -can_discharge), can_charge))
+
+
 def solve_highs(
-    problem: Problem, limits: SlotLimits, *, time_limit: float
+    problem: Problem,
+    limits: SlotLimits,
+    *,
+    time_limit: float,
+    scenarios: Sequence[tuple[float, SlotLimits]] = (),
+    first_kw: float | None = None,
 ) -> MilpResult:
-    """Solve with HiGHS (highspy), adding binaries only where they bind."""
+    """Solve with HiGHS (highspy), adding binaries only where they bind.
+
+    `scenarios` (weight, limits with other PV and load) turn the model into a two-stage
+    one: the first slot's charge and discharge are one decision for all; every later
+    slot is planned per scenario; the objective weighs the scenarios (the problem's
+    own forecast has weight 1 - their sum). The schedule returned is the forecast's.
+    `first_kw` fixes the first slot's battery power (within what the battery can do).
+    """
     import highspy  # noqa: PLC0415  (loaded with the first plan, not at import)
 
     size = problem.horizon
-    cost, col_lower, col_upper = _columns(problem, limits)
-    row_lower, row_upper, starts, index, value = _rows(problem, limits)
+    blocks = [(1.0 - sum(weight for weight, _ in scenarios), limits), *scenarios]
+    cost, col_lower, col_upper, *rows = _stacked(problem, blocks)
+    if first_kw is not None:
+        fixed = _first_within(limits, first_kw)
+        col_lower[CHARGE * size] = col_upper[CHARGE * size] = max(fixed, 0.0)
+        col_lower[DISCHARGE * size] = col_upper[DISCHARGE * size] = max(-fixed, 0.0)
     highs = quiet_highs(highspy)
+    # HiGHS stops a MIP within 0.01 % of the optimum by default: not exact enough to
+    # be the benchmark's reference (DP found 1e-4 better on a 1 kWh battery).
+    highs.setOptionValue("mip_rel_gap", _MIP_GAP)
+    columns = len(cost)
     highs.passModel(
-        6 * size,
-        len(row_lower),
-        len(index),
+        columns,
+        len(rows[0]),
+        len(rows[3]),
         2,  # row-wise
         1,  # minimise
         0.0,
         cost,
         col_lower,
         col_upper,
-        row_lower,
-        row_upper,
-        starts,
-        index,
-        value,
-        np.zeros(6 * size, dtype=np.int32),
+        *rows,
+        np.zeros(columns, dtype=np.int32),
     )
-    columns = 6 * size
-    imp_cap, exp_cap = _big_m(limits)
-    pending: list[tuple[int, int, float, float]] = [
-        (_IMPORT * size + t, _EXPORT * size + t, imp_cap[t], exp_cap[t])
-        for t in _exclusive_grid_slots(limits)
-    ]
+    pending: list[tuple[int, int, float, float]] = []
+    for number, (_, block) in enumerate(blocks):
+        imp_cap, exp_cap = big_m(block)
+        base = 6 * size * number
+        pending += [
+            (
+                base + IMPORT * size + t,
+                base + EXPORT * size + t,
+                imp_cap[t],
+                exp_cap[t],
+            )
+            for t in exclusive_grid_slots(block)
+        ]
     deadline = time.perf_counter() + time_limit
     binaries = 0
-    bound: set[int] = set()  # slots whose charge/discharge binary exists
+    bound: set[int] = set()  # columns of charge whose binary exists
     while True:
         if pending:
             _add_binaries(highs, pending, columns)
@@ -256,89 +341,32 @@ def solve_highs(
             status = highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverFailed(highs.modelStatusToString(status).lower())
-        values = np.asarray(highs.getSolution().col_value)[: 6 * size]
-        blocks = values.reshape(6, size)
-        charge, discharge = blocks[_CHARGE], blocks[_DISCHARGE]
+        values = np.asarray(highs.getSolution().col_value)[: 6 * size * len(blocks)]
+        per_block = values.reshape(len(blocks), 6, size)
+        charge, discharge = per_block[:, CHARGE], per_block[:, DISCHARGE]
         # A slot that has its binary already shows at most the solver's integrality
         # tolerance times the power cap: that is noise, and the net power is exact.
-        both: list[int] = [
-            int(t)
-            for t in np.flatnonzero(np.minimum(charge, discharge) > _SIMULTANEOUS_KW)
-            if int(t) not in bound
+        both = [
+            column
+            for block, t in np.argwhere(
+                np.minimum(charge, discharge) > _SIMULTANEOUS_KW
+            )
+            if (column := 6 * size * int(block) + CHARGE * size + int(t)) not in bound
         ]
         bound.update(both)
         if not both:
             return MilpResult(
-                battery_kw=charge - discharge, solver="highs", binaries=binaries
+                battery_kw=charge[0] - discharge[0],
+                solver="highs",
+                binaries=binaries,
+                objective=float(highs.getInfo().objective_function_value),
             )
         pending = [
             (
-                _CHARGE * size + t,
-                _DISCHARGE * size + t,
+                column,
+                column + (DISCHARGE - CHARGE) * size,
                 limits.max_charge_kw,
                 limits.max_discharge_kw,
             )
-            for t in both
+            for column in both
         ]
-
-
-def solve_cbc(problem: Problem, limits: SlotLimits, *, time_limit: float) -> MilpResult:
-    """Solve the same model with CBC through PuLP, with a binary in every slot upfront."""
-    import pulp  # noqa: PLC0415  (a test and benchmark dependency only)
-
-    size = problem.horizon
-    cost, col_lower, col_upper = _columns(problem, limits)
-    model = pulp.LpProblem("ems", pulp.LpMinimize)
-    columns = [
-        model.add_variable(
-            f"x{number}",
-            lowBound=float(low),
-            upBound=None if high >= _HIGHS_INF else float(high),
-        )
-        for number, (low, high) in enumerate(zip(col_lower, col_upper, strict=True))
-    ]
-    model += pulp.lpSum(
-        float(weight) * column
-        for weight, column in zip(cost, columns, strict=True)
-        if weight
-    )
-    row_lower, row_upper, starts, index, value = _rows(problem, limits)
-    ends = [*starts[1:].tolist(), len(index)]
-    for low, high, start, end in zip(row_lower, row_upper, starts, ends, strict=True):
-        expression = pulp.lpSum(
-            float(value[k]) * columns[int(index[k])] for k in range(start, end)
-        )
-        if low == high:
-            model += expression == float(low)
-        else:
-            if low > -_HIGHS_INF:
-                model += expression >= float(low)
-            if high < _HIGHS_INF:
-                model += expression <= float(high)
-    imp_cap, exp_cap = _big_m(limits)
-    exclusive = set(_exclusive_grid_slots(limits))
-    for t in range(size):
-        charging = model.add_variable(f"charging_{t}", cat="Binary")
-        model += columns[_CHARGE * size + t] <= limits.max_charge_kw * charging
-        model += columns[_DISCHARGE * size + t] <= limits.max_discharge_kw * (
-            1 - charging
-        )
-        if t in exclusive:
-            importing = model.add_variable(f"importing_{t}", cat="Binary")
-            model += columns[_IMPORT * size + t] <= float(imp_cap[t]) * importing
-            model += columns[_EXPORT * size + t] <= float(exp_cap[t]) * (1 - importing)
-    solver = pulp.COIN_CMD(  # type: ignore[no-untyped-call]
-        msg=False, timeLimit=max(1, math.ceil(time_limit)), gapRel=0.0, gapAbs=1e-9
-    )
-    if not solver.available():  # type: ignore[no-untyped-call]
-        raise SolverFailed("CBC is not installed")
-    stats = model.solve(solver)
-    # With zero gap tolerances, "gap limit" also means proven optimal.
-    proven = (pulp.LpSolveStatus.Optimal, pulp.LpSolveStatus.GapLimit)
-    if stats.status not in proven or not stats.has_solution:
-        raise SolverFailed(f"CBC status {stats.status_str.lower()}")
-    values = np.array([column.value() or 0.0 for column in columns])
-    blocks = values.reshape(6, size)
-    return MilpResult(
-        battery_kw=blocks[_CHARGE] - blocks[_DISCHARGE], solver="cbc", binaries=size
-    )

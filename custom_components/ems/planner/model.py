@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import math
 
-from .limits import max_reachable_kwh, target_slot
+import numpy as np
+import numpy.typing as npt
+
+type FloatArray = npt.NDArray[np.float64]
 
 SLOT_MINUTES = (15, 30, 60)
 NEGLIGIBLE = 1e-9
@@ -167,7 +170,7 @@ def _validate(problem: Problem) -> None:
         math.isfinite(problem.terminal_value_per_kwh),
         "terminal_value_per_kwh is not a finite number",
     )
-    _validate_battery(problem.battery)
+    validate_battery(problem.battery)
     for name in ("max_import_kw", "max_export_kw"):
         limit = getattr(problem.grid, name)
         _check(
@@ -177,7 +180,8 @@ def _validate(problem: Problem) -> None:
     _validate_options(problem)
 
 
-def _validate_battery(battery: Battery) -> None:
+def validate_battery(battery: Battery) -> None:
+    """Raise ProblemError when a battery's numbers are not usable."""
     for name in (
         "capacity_kwh",
         "soc_percent",
@@ -258,6 +262,15 @@ def _validate_options(problem: Problem) -> None:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Scenario:
+    """Another PV and load the future may bring, and how likely it is (0..1)."""
+
+    weight: float
+    pv_kw: Sequence[float]
+    load_kw: Sequence[float]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PlanSlot:
     """One planned slot; inputs are repeated so that a chart can use the slot alone."""
 
@@ -273,6 +286,9 @@ class PlanSlot:
     pv_kw: float
     load_kw: float
     curtailed_kw: float = 0.0
+    # Self use's charge / discharge caps (an inverter's current limits); None: none.
+    max_charge_kw: float | None = None
+    max_discharge_kw: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -294,6 +310,9 @@ class Plan:
     expected_saving: float
     solve_seconds: float
     slots: tuple[PlanSlot, ...]
+    # What the MILP minimised: the objective weighed over the forecast and its
+    # scenarios (None when another method planned).
+    expected_cost: float | None = None
 
     @property
     def saving_over_self_use(self) -> float:
@@ -318,3 +337,63 @@ class Plan:
         """Return the slot covering `moment`, None outside the plan."""
         index = self.slot_index(moment)
         return None if index is None else self.slots[index]
+
+
+def grid_caps(problem: Problem) -> tuple[FloatArray, FloatArray]:
+    """Return import and export caps per slot (the house's own net load always fits)."""
+    net = np.asarray(problem.load_kw) - np.asarray(problem.pv_kw)
+    size = problem.horizon
+    max_import = problem.grid.max_import_kw
+    import_cap = (
+        np.full(size, np.inf) if max_import is None else np.maximum(max_import, net)
+    )
+    max_export = problem.grid.max_export_kw
+    export_cap = np.full(size, np.inf if max_export is None else max_export)
+    if problem.zero_export:
+        export_cap[np.asarray(problem.export_price) < 0.0] = 0.0
+    return import_cap, export_cap
+
+
+def taper_line(problem: Problem) -> tuple[float, float]:
+    """Return the charge taper's knee (kWh) and slope (kW per kWh above it)."""
+    battery = problem.battery
+    taper = problem.charge_taper
+    if taper is None:
+        return battery.capacity_kwh, 0.0
+    knee = battery.kwh(taper.above_soc_percent)
+    span = battery.kwh(battery.max_soc_percent) - knee
+    return knee, (battery.max_charge_kw - taper.kw_at_max_soc) / span
+
+
+def reach_kwh(problem: Problem, import_cap: FloatArray) -> FloatArray:
+    """Return the most energy the battery can hold at each slot end (taper and fuse)."""
+    battery = problem.battery
+    hours = problem.slot_hours
+    knee, slope = taper_line(problem)
+    ceiling = max(
+        battery.kwh(battery.max_soc_percent), battery.kwh(battery.soc_percent)
+    )
+    headroom = import_cap - np.asarray(problem.load_kw) + np.asarray(problem.pv_kw)
+    stored = battery.kwh(battery.soc_percent)
+    reach = np.empty(problem.horizon)
+    for index in range(problem.horizon):
+        cap = battery.max_charge_kw - slope * max(stored - knee, 0.0)
+        power = max(min(cap, battery.max_charge_kw, headroom[index]), 0.0)
+        stored = min(stored + power * battery.charge_efficiency * hours, ceiling)
+        reach[index] = stored
+    return reach
+
+
+def max_reachable_kwh(problem: Problem) -> FloatArray:
+    """Return the most energy the battery can hold at each slot end."""
+    return reach_kwh(problem, grid_caps(problem)[0])
+
+
+def target_slot(problem: Problem) -> int | None:
+    """Return the last slot ending by the target time, or None (no target, or outside)."""
+    target = problem.target
+    if target is None:
+        return None
+    seconds = target.by.timestamp() - problem.start.timestamp()
+    index = int(seconds // (problem.slot_minutes * 60)) - 1
+    return index if 0 <= index < problem.horizon else None

@@ -76,10 +76,18 @@ def build_plan(
     cost_idle: float,
     cost_self_use: float,
     solve_seconds: float,
+    caps: bool = False,
+    expected_cost: float | None = None,
 ) -> Plan:
     """Assemble the Plan, with an inverter mode and a reason for every slot."""
     capacity = problem.battery.capacity_kwh
-    explained = explain(problem, limits, settled.battery_kw, settled.stored_kwh)
+    explained = explain(
+        problem,
+        limits,
+        settled.battery_kw,
+        settled.stored_kwh,
+        caps=caps,
+    )
     slots = tuple(
         PlanSlot(
             start=problem.slot_start(index),
@@ -89,15 +97,17 @@ def build_plan(
             soc_percent=round(
                 100.0 * float(settled.stored_kwh[index + 1]) / capacity, 3
             ),
-            mode=mode,
+            mode=told.mode,
             reason=text,
             import_price=problem.import_price[index],
             export_price=problem.export_price[index],
             pv_kw=problem.pv_kw[index],
             load_kw=problem.load_kw[index],
             curtailed_kw=round(float(settled.curtailed_kw[index]), 4),
+            max_charge_kw=told.max_charge_kw,
+            max_discharge_kw=told.max_discharge_kw,
         )
-        for index, (mode, text) in enumerate(explained)
+        for index, (told, text) in enumerate(explained)
     )
     return Plan(
         method=method,
@@ -109,4 +119,5 @@ def build_plan(
         expected_saving=cost_idle - settled.cost,
         solve_seconds=solve_seconds,
         slots=slots,
+        expected_cost=expected_cost,
     )

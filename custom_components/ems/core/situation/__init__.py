@@ -1,0 +1,27 @@
+"""Planning from what is known now: FORMAT.md's Situation and `plan_situation`."""
+
+from .model import (
+    Command,
+    History,
+    Prices,
+    PvForecast,
+    Situation,
+    Temperatures,
+    situation_from_json,
+    situation_to_json,
+)
+from .plan import Policy, plan_situation, situation_problem
+
+__all__ = [
+    "Command",
+    "History",
+    "Policy",
+    "Prices",
+    "PvForecast",
+    "Situation",
+    "Temperatures",
+    "plan_situation",
+    "situation_from_json",
+    "situation_problem",
+    "situation_to_json",
+]

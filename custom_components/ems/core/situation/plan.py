@@ -1,0 +1,320 @@
+"""Plan from a Situation: the one path from what is known to a Plan.
+
+The command line (`--situation`), the closed-loop benchmark and Home Assistant all call
+`plan_situation`. It forecasts the load from the history, calibrates the PV forecast
+against what was measured, values what is left in the battery at the horizon's end,
+describes how wrong the forecasts may be (scenarios) and plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from custom_components.ems.core.inputs.load_model import (
+    FloatArray,
+    LoadModel,
+    SlotHistory,
+    forecast_slots,
+    slot_keys,
+)
+from custom_components.ems.core.inputs.pv_model import (
+    LEVEL_HALF_LIFE_HOURS,
+    calibrate,
+    fade_in,
+    recent_level,
+)
+from custom_components.ems.core.inputs.series import floor_instant
+from custom_components.ems.planner import (
+    Method,
+    Plan,
+    Problem,
+    ProblemError,
+    ReserveWindow,
+    Scenario,
+    plan,
+)
+from custom_components.ems.planner.explain import SlotMode, first_slot_kw, same_mode
+from custom_components.ems.planner.limits import derive
+
+from .model import Situation
+from .uncertainty import recent_days
+
+DEFAULT_LOAD_KW = 0.5
+"""Load assumed with no history at all."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Policy:
+    """The planner's own choices when planning from a Situation.
+
+    The defaults were chosen on the closed-loop replay (docs/benchmarks.md).
+    """
+
+    load_model: LoadModel = field(default_factory=LoadModel)
+    calibrate_pv: bool = True
+    """Scale the PV forecast by its measured accuracy per time of day (pv_model)."""
+    pv_level_half_life_hours: float = LEVEL_HALF_LIFE_HOURS
+    """Scale the next hours by the last hour's measured / forecast PV; 0: do not."""
+    scenario_days: int = 7
+    """Recent days the first slot is also planned for (see .uncertainty); 0: none."""
+    caps: bool = True
+    """The inverter has self use's charge and discharge limits (see planner.explain)."""
+    switch_cost: float = 0.01
+    """Currency a mode change must save before it replaces the running command."""
+    dwell: timedelta = timedelta(hours=1)
+    """A mode, once begun, runs at least this long: no A-B-A flip within it."""
+
+
+def _floats(values: FloatArray) -> tuple[float, ...]:
+    return tuple(float(value) for value in values)
+
+
+def _zone(situation: Situation) -> tzinfo:
+    if situation.time_zone is not None:
+        try:
+            return ZoneInfo(situation.time_zone)
+        except (KeyError, ValueError) as err:
+            raise ProblemError(f"unknown time zone {situation.time_zone!r}") from err
+    zone = situation.now.tzinfo
+    assert zone is not None  # checked by Situation
+    return zone
+
+
+def _on_grid(
+    start: datetime,
+    values: tuple[float | None, ...],
+    *,
+    first: datetime,
+    past: int,
+    count: int,
+    slot: timedelta,
+) -> FloatArray:
+    """Return a series starting at `start` on the slots first - past .. first + count.
+
+    NaN where the series has no value.
+    """
+    offset = round((first - start.astimezone(UTC)) / slot) - past
+    result = np.full(past + count, np.nan)
+    begin, end = max(offset, 0), min(offset + past + count, len(values))
+    if begin < end:
+        result[begin - offset : end - offset] = [
+            np.nan if value is None else value for value in values[begin:end]
+        ]
+    return result
+
+
+def forecast_load(
+    situation: Situation, first: datetime, count: int, model: LoadModel
+) -> tuple[float, ...]:
+    """Mean load per slot from `first` for `count` slots, from the history only."""
+    slot = situation.slot
+    history = situation.history
+    history_start = history.start.astimezone(UTC)
+    known_until = min(round((first - history_start) / slot), len(history.load_kw))
+    values = history.load_kw[: max(known_until, 0)]
+    known = [value for value in values if value is not None and value >= 0.0]
+    fallback = sum(known[-4:]) / len(known[-4:]) if known else DEFAULT_LOAD_KW
+    lag = round((first - history_start) / slot) - len(values)
+    forecast = forecast_slots(
+        SlotHistory(start=history_start, minutes=situation.slot_minutes, values=values),
+        count=count + lag,
+        zone=_zone(situation),
+        fallback_kw=fallback,
+        model=model,
+    )
+    return forecast[lag:]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Pv:
+    """The PV to plan with, and the past forecasts next to what was measured."""
+
+    coming: FloatArray
+    past_forecast: FloatArray
+    past_measured: FloatArray
+
+
+def _pv(situation: Situation, first: datetime, count: int, policy: Policy) -> _Pv:
+    """PV per slot from `first`: the p50, gaps filled, scaled by its past accuracy.
+
+    A slot without a forecast takes the PV measured a whole number of days (of 24 h)
+    earlier, the latest one measured before `first`.
+    """
+    slot = situation.slot
+    minutes = situation.slot_minutes
+    history = situation.history
+    past = max(round((first - history.start.astimezone(UTC)) / slot), 0)
+    forecast = _on_grid(
+        situation.pv_forecast.start,
+        situation.pv_forecast.p50,
+        first=first,
+        past=past,
+        count=count,
+        slot=slot,
+    )
+    measured = _on_grid(
+        history.start, history.pv_kw, first=first, past=past, count=0, slot=slot
+    )
+    coming = forecast[past:]
+    per_day = round(timedelta(days=1) / slot)
+    leads = np.arange(count)
+    back = past + leads - per_day * (leads // per_day + 1)
+    previous = np.where(back >= 0, measured[np.maximum(back, 0)], 0.0)
+    coming = np.where(np.isnan(coming), np.nan_to_num(previous), coming)
+    past_forecast = forecast[:past]
+    if policy.calibrate_pv and past > 0:
+        zone = _zone(situation)
+        ratio = calibrate(
+            start=first - past * slot,
+            minutes=minutes,
+            forecast=past_forecast,
+            measured=measured,
+            zone=zone,
+        )
+        coming = coming * ratio[slot_keys(first, count, minutes, zone)[0]]
+        past_forecast = (
+            past_forecast
+            * ratio[slot_keys(first - past * slot, past, minutes, zone)[0]]
+        )
+    level = (
+        recent_level(forecast=past_forecast, measured=measured, minutes=minutes)
+        if policy.pv_level_half_life_hours > 0.0 and past > 0
+        else None
+    )
+    if level is not None:
+        coming = coming * fade_in(
+            level, count, minutes, policy.pv_level_half_life_hours
+        )
+    return _Pv(coming=coming, past_forecast=past_forecast, past_measured=measured)
+
+
+def _prepare(
+    situation: Situation, policy: Policy
+) -> tuple[Problem, tuple[Scenario, ...]]:
+    """Return the deterministic Problem (forecast PV and load) and its scenarios."""
+    slot = situation.slot
+    first = floor_instant(situation.now, slot)
+    prices = situation.prices
+    offset = round((first - prices.start.astimezone(UTC)) / slot)
+    count = len(prices.import_price) - offset
+    if offset < 0 or count <= 0:
+        raise ProblemError(f"no price for the slot at {first.isoformat()}")
+    battery = situation.battery
+    reserve = None
+    if (floor := situation.reserve_soc_percent) is not None and (
+        floor > battery.min_soc_percent
+    ):
+        reserve = ReserveWindow(
+            start=first,
+            end=first + count * slot,
+            min_soc_percent=min(floor, battery.max_soc_percent),
+        )
+    import_price = prices.import_price[offset:]
+    pv = _pv(situation, first, count, policy)
+    load = forecast_load(situation, first, count, policy.load_model)
+    problem = Problem(
+        start=first.astimezone(situation.now.tzinfo),
+        slot_minutes=situation.slot_minutes,
+        import_price=import_price,
+        export_price=prices.export_price[offset:],
+        pv_kw=_floats(pv.coming),
+        load_kw=load,
+        battery=battery,
+        grid=situation.grid,
+        terminal_value_per_kwh=max(min(import_price), 0.0)
+        * battery.discharge_efficiency,
+        reserve=reserve,
+    )
+    if policy.scenario_days == 0:
+        return problem, ()
+    history = situation.history
+    past = pv.past_measured.size
+    return problem, recent_days(
+        first=first,
+        minutes=situation.slot_minutes,
+        zone=_zone(situation),
+        days=policy.scenario_days,
+        load_kw=np.array(problem.load_kw, dtype=float),
+        pv_kw=np.array(problem.pv_kw, dtype=float),
+        past_load=_on_grid(
+            history.start, history.load_kw, first=first, past=past, count=0, slot=slot
+        ),
+        past_pv=pv.past_measured,
+        past_pv_forecast=pv.past_forecast,
+    )
+
+
+def situation_problem(situation: Situation, policy: Policy | None = None) -> Problem:
+    """Return the deterministic Problem the Situation leads to (forecast PV and load)."""
+    return _prepare(situation, policy or Policy())[0]
+
+
+def plan_situation(
+    situation: Situation,
+    *,
+    method: Method = "milp",
+    policy: Policy | None = None,
+    time_limit: float = 10.0,
+) -> tuple[Problem, Plan]:
+    """Plan from what the Situation knows; return the Problem and the Plan.
+
+    The Problem is the deterministic one (forecast PV and load), for explanations and
+    charts; the Plan's first slot is also chosen for the scenarios (see `Policy`).
+    A plan that would change the inverter's mode is kept only if it is expected to
+    save more than `Policy.switch_cost` over keeping the previous command for a slot.
+    """
+    policy = policy or Policy()
+    problem, futures = _prepare(situation, policy)
+
+    def planned(first_kw: float | None = None) -> Plan:
+        return plan(
+            problem,
+            method,
+            time_limit=time_limit,
+            caps=policy.caps,
+            scenarios=futures,
+            first_kw=first_kw,
+        )
+
+    result = planned()
+    previous = situation.previous
+    steady = policy.switch_cost > 0.0 or policy.dwell > timedelta()
+    if previous is None or not steady or result.expected_cost is None:
+        return problem, result
+    running = SlotMode(
+        mode=previous.mode,
+        max_charge_kw=previous.max_charge_kw,
+        max_discharge_kw=previous.max_discharge_kw,
+    )
+    first = result.slots[0]
+    new = SlotMode(
+        mode=first.mode,
+        max_charge_kw=first.max_charge_kw,
+        max_discharge_kw=first.max_discharge_kw,
+    )
+    if same_mode(new, running):
+        return problem, result
+    kept = planned(
+        first_slot_kw(problem, derive(problem), running, previous.battery_kw)
+    )
+    young = (
+        previous.since is not None
+        and situation.now.astimezone(UTC) - previous.since.astimezone(UTC)
+        < policy.dwell
+    )
+    if not young and (
+        kept.expected_cost is None
+        or kept.expected_cost - result.expected_cost >= policy.switch_cost
+    ):
+        return problem, result
+    slot = replace(
+        kept.slots[0],
+        mode=running.mode,
+        max_charge_kw=running.max_charge_kw,
+        max_discharge_kw=running.max_discharge_kw,
+    )
+    return problem, replace(kept, slots=(slot, *kept.slots[1:]))

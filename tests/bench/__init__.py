@@ -1,0 +1,1 @@
+"""Tests of the benchmark's own ground truth (bench/execute.py)."""

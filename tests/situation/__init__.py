@@ -1,0 +1,1 @@
+"""Tests of planning from a Situation (core.situation) and its command line."""
