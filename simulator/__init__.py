@@ -1,5 +1,6 @@
 """Simulated devices for tests and the development setup (not part of the integration)."""
 
-from .foxess import MODELS, FoxEssSimulator
+from ._models import MODELS
+from .foxess import FoxEssSimulator
 
 __all__ = ["MODELS", "FoxEssSimulator"]

@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import logging
 
-from .foxess import MODELS, FoxEssSimulator
+from ._models import MODELS
+from .foxess import FoxEssSimulator
 
 _LOGGER = logging.getLogger("simulator")
 
@@ -37,6 +38,19 @@ def main() -> None:
         default=1.0,
         help="simulated seconds per real second",
     )
+    parser.add_argument(
+        "--max-read",
+        type=int,
+        help="refuse reads of more registers than this (a small adapter, e.g. 8)",
+    )
+    parser.add_argument(
+        "--ignore-commands",
+        action="store_true",
+        help="store writes but keep the battery in self use (a firmware bug)",
+    )
+    parser.add_argument(
+        "--derate-w", type=float, help="the BMS allows no more than this power, W"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     simulator = FoxEssSimulator(
@@ -47,7 +61,10 @@ def main() -> None:
         capacity_kwh=args.capacity_kwh,
         start_hour=args.start_hour,
         time_scale=args.time_scale,
+        max_read=args.max_read,
     )
+    simulator.plant.ignores_commands = args.ignore_commands
+    simulator.plant.derate_w = args.derate_w
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(simulator, args.host, args.port))
 
@@ -66,14 +83,14 @@ async def _serve(simulator: FoxEssSimulator, host: str, port: int) -> None:
         while True:
             await asyncio.sleep(10)
             simulator.advance(0)
-            pv, load, battery, grid = simulator.flows()
+            now = simulator.flows()
             _LOGGER.info(
                 "SoC %.1f %% | PV %.0f W | load %.0f W | battery %+.0f W | grid %+.0f W | %s%s",
                 simulator.soc_percent,
-                pv,
-                load,
-                battery,
-                grid,
+                now.pv,
+                now.load,
+                now.battery,
+                now.grid,
                 simulator.work_mode,
                 " | remote control" if simulator.remote_control_enabled else "",
             )

@@ -12,16 +12,17 @@ so tests never wait; `frozen` stops it rewriting telemetry registers. Faults:
 `fail_next()` (Modbus exceptions), `drop_next()` (the connection drops instead of an
 answer), `drop_connection()`, `delay` (every answer late), `stick()` (a register that
 acknowledges writes and keeps its value), `lose_write_replies()` and
-`delay_write_replies()` (a write is stored, its answer lost or late), and `one_client`
-(like many Wi-Fi adapters, a second connection is closed while one is open).
+`delay_write_replies()` (a write is stored, its answer lost or late), `one_client`
+(like many Wi-Fi adapters, a second connection is closed while one is open) and
+`max_read` (an adapter that cannot answer longer reads). The hardware behaviours of
+`plant` (`simulator._physics`): PV curtailed at a set-point (H3-Smart/Pro), commands
+accepted and ignored, BMS derating.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-import math
 import time
 
 from custom_components.ems.core.inverters.foxess.profiles import PROFILES, kh_profile
@@ -39,42 +40,17 @@ from custom_components.ems.core.inverters.foxess.registers import (
 
 from ._modbus import (
     DEVICE_FAILURE,
+    GATEWAY_TARGET_NO_RESPONSE,
     ILLEGAL_ADDRESS,
     ILLEGAL_VALUE,
     REFUSES_ONLY_WITH_ILLEGAL_ADDRESS,
     InverterServer,
 )
+from ._models import MODELS
+from ._physics import Flows, InverterState, Plant, flows
 
 # A reply that never comes: longer than any client waits.
 LOST_REPLY_SECONDS = 3600.0
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SimulatedModel:
-    """How one simulated model presents itself."""
-
-    model_string: str
-    packed: bool  # two characters per register (G2, Pro, Smart) or one
-    firmware: str
-
-
-MODELS: dict[str, SimulatedModel] = {
-    "H1-G1": SimulatedModel(model_string="H1-5.0-E", packed=False, firmware="1.50"),
-    "H1-G2": SimulatedModel(model_string="H1-5.0-E-G2", packed=True, firmware="1.44"),
-    "KH": SimulatedModel(model_string="KH10.5", packed=False, firmware="1.33"),
-    "H3": SimulatedModel(model_string=" H3-10.0-E", packed=False, firmware="1.80"),
-    "H3-Pro": SimulatedModel(model_string="H3-Pro-15.0", packed=True, firmware="1.22"),
-    "H3-Smart": SimulatedModel(
-        model_string="H3-10.0-Smart", packed=True, firmware="1.05"
-    ),
-}
-_PROFILE_OF = {
-    "H1-G1": "H1_G1",
-    "H1-G2": "H1_G2",
-    "H3": "H3",
-    "H3-Pro": "H3_PRO",
-    "H3-Smart": "H3_SMART",
-}
 
 
 class FoxEssSimulator:
@@ -95,21 +71,27 @@ class FoxEssSimulator:
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         one_client: bool = False,
+        max_read: int | None = None,
     ) -> None:
         """Build the register map of `model` (a key of MODELS) at `firmware` (KH: picks the profile)."""
         spec = MODELS[model]
         self.firmware = firmware or spec.firmware
         self.profile: FoxEssProfile = (
             kh_profile(parse_version(self.firmware))
-            if model == "KH"
-            else PROFILES[_PROFILE_OF[model]]
+            if spec.profile == "KH"
+            else PROFILES[spec.profile]
         )
         self._packed = spec.packed
+        self._input_registers = spec.input_registers
+        self.max_read = max_read
         self.capacity_kwh = capacity_kwh
         self.soc_percent = soc_percent
-        self.max_battery_w = max_battery_w
-        self.pv_peak_w = pv_peak_w
-        self.base_load_w = base_load_w
+        self.plant = Plant(
+            pv_peak_w=pv_peak_w,
+            base_load_w=base_load_w,
+            max_battery_w=max_battery_w,
+            curtails_at_setpoint=spec.curtails_at_setpoint,
+        )
         self.time_scale = time_scale
         self.delay = 0.0
         self.writes: list[tuple[int, tuple[int, ...]]] = []
@@ -240,6 +222,14 @@ class FoxEssSimulator:
         """Answer an injected fault, a read of a forbidden range or a write outside the settings."""
         if self._faults:
             return self._faults.pop(0)
+        if function_code == 4 and not self._input_registers:
+            return ILLEGAL_ADDRESS
+        if (
+            function_code in (3, 4)
+            and self.max_read is not None
+            and count > self.max_read
+        ):
+            return GATEWAY_TARGET_NO_RESPONSE
         if function_code in (3, 4):
             forbidden_table = 4 if self.profile.telemetry.kind == "input" else 3
             if function_code == forbidden_table and self.profile.is_forbidden(
@@ -378,46 +368,40 @@ class FoxEssSimulator:
                     self._registers[self.profile.remote_control.enable] = 0
 
     def _integrate(self, seconds: float) -> None:
-        _, _, battery_w, _ = self.flows()
+        battery_w = self.flows().battery
         self._seconds += seconds
         delta = battery_w * seconds / 3600 / (self.capacity_kwh * 1000) * 100
         self.soc_percent = min(100.0, max(0.0, self.soc_percent - delta))
 
-    def flows(self) -> tuple[float, float, float, float]:
+    def flows(self) -> Flows:
         """PV, load, battery (+ discharge) and grid (+ import) power in W, right now."""
-        hour = self._seconds / 3600 % 24
-        pv = (
-            self.pv_peak_w * max(0.0, math.sin(math.pi * (hour - 6) / 12))
-            if 6 < hour < 18
-            else 0.0
-        )
-        load = self.base_load_w * (1.25 + 0.5 * math.sin(math.pi * hour / 4))
         settings = self.profile.settings
-        reserve = self.holding(settings.min_soc_on_grid)
-        max_charge = self.max_battery_w if self.soc_percent < 100 else 0
-        max_discharge = self.max_battery_w if self.soc_percent > reserve else 0
         remote = self.profile.remote_control
-        if self.remote_control_enabled and remote is not None:
-            wanted = self.value(remote.active_power) - pv  # inverter output = command
-        elif self.work_mode is WorkMode.SELF_USE:
-            wanted = load - pv
-        elif self.work_mode is WorkMode.BACK_UP:
-            wanted = min(load - pv, 0.0)
-        else:
-            wanted = 0.0
-        battery = min(max(wanted, -max_charge), max_discharge)
-        return pv, load, battery, load - pv - battery
+        return flows(
+            self.plant,
+            InverterState(
+                soc_percent=self.soc_percent,
+                min_soc_on_grid=self.holding(settings.min_soc_on_grid),
+                remote_power_w=self.value(remote.active_power)
+                if remote is not None and self.remote_control_enabled
+                else None,
+                work_mode=self.work_mode,
+                charge_current_a=self.holding(settings.max_charge_current) / 10,
+                discharge_current_a=self.holding(settings.max_discharge_current) / 10,
+            ),
+            self._seconds / 3600 % 24,
+        )
 
     def _publish(self) -> None:
         if self.frozen:
             return
-        pv, load, battery, grid = self.flows()
+        now = self.flows()
         telemetry = self.profile.telemetry
         self._put(telemetry.soc, round(self.soc_percent))
-        self._put_power(telemetry.pv, pv, spread=False)
-        self._put_power(telemetry.grid, grid, spread=True)
-        self._put_power(telemetry.battery, -battery, spread=False)
-        self._put_power(telemetry.load, load, spread=True)
+        self._put_power(telemetry.pv, now.pv, spread=False)
+        self._put_power(telemetry.grid, now.grid, spread=True)
+        self._put_power(telemetry.battery, -now.battery, spread=False)
+        self._put_power(telemetry.load, now.load, spread=True)
 
     def _put_power(self, reading: PowerReading, watts: float, *, spread: bool) -> None:
         """Write `watts` (in our sign convention) over a reading's registers: per phase, or all on the first."""

@@ -50,10 +50,7 @@ DISCHARGE = FoxEssCallKind.FORCE_DISCHARGE
             0.8,
             (DISCHARGE, 3000),
         ),
-        # Hold: the inverter passes PV through, the battery stays where it is.
-        (SetMode(mode=InverterMode.HOLD), 2.5, 0.8, (DISCHARGE, 2500)),
-        (SetMode(mode=InverterMode.HOLD), None, 0.8, (DISCHARGE, 0)),
-        # Zero export: the inverter supplies the house load and no more.
+        # Zero export, curtailing: the inverter supplies the load and no more.
         (SetMode(mode=InverterMode.ZERO_EXPORT), 4.0, 1.2, (DISCHARGE, 1200)),
     ],
 )
@@ -64,13 +61,29 @@ def test_remote_control_power_is_the_inverter_ac_power(
     expected: tuple[FoxEssCallKind, int],
 ) -> None:
     """Remote control sets AC power: PV minus the wanted battery power (+ export)."""
-    call = foxess_call(command, pv_kw=pv_kw, load_kw=load_kw)
+    call = foxess_call(command, pv_kw=pv_kw, load_kw=load_kw, curtail=True)
     assert (call.kind, call.power_w) == expected
     battery_w = round((pv_kw or 0.0) * 1000) - (call.active_power_w or 0)
     if command.mode is InverterMode.FORCE_CHARGE:
         assert battery_w == 3000
-    elif command.mode is InverterMode.HOLD:
-        assert battery_w == 0
+
+
+@pytest.mark.parametrize("pv_kw", [0.0, 2.5, None])
+def test_hold_is_no_setpoint_but_the_battery_limits(pv_kw: float | None) -> None:
+    """Hold never sets an AC power (0 W curtails PV on an H3-Smart): Self Use, 0 A limits."""
+    call = foxess_call(SetMode(mode=InverterMode.HOLD), pv_kw=pv_kw, load_kw=0.8)
+    assert call.kind is FoxEssCallKind.HOLD
+    assert call.work_mode is WorkMode.SELF_USE
+    assert call.active_power_w is None
+
+
+def test_zero_export_is_self_use_until_the_battery_is_full() -> None:
+    """While the battery takes the surplus self use stores it; else curtail to the load."""
+    zero = SetMode(mode=InverterMode.ZERO_EXPORT)
+    room = foxess_call(zero, pv_kw=4.0, load_kw=1.2, curtail=False)
+    assert room.kind is FoxEssCallKind.SELF_USE
+    full = foxess_call(zero, pv_kw=4.0, load_kw=1.2, curtail=True)
+    assert (full.kind, full.power_w) == (DISCHARGE, 1200)
 
 
 def test_self_use_and_min_soc_calls() -> None:
@@ -88,6 +101,15 @@ REMOTE_ON = FoxEssReport(
     remote_enabled=True,
     active_power_w=-2000,
     min_soc_on_grid_percent=15,
+)
+
+
+HOLDING = FoxEssReport(
+    work_mode=WorkMode.SELF_USE,
+    remote_enabled=False,
+    charge_current_a=0.0,
+    discharge_current_a=0.0,
+    holding=True,
 )
 
 
@@ -117,6 +139,28 @@ REMOTE_ON = FoxEssReport(
         ),
         (FoxEssCall(kind=FoxEssCallKind.MIN_SOC_ON_GRID, percent=15), REMOTE_ON, False),
         (FoxEssCall(kind=FoxEssCallKind.MIN_SOC_ON_GRID, percent=20), REMOTE_ON, True),
+        # Another program's remote control: self use leaves it and its work mode alone.
+        (
+            FoxEssCall(kind=FoxEssCallKind.SELF_USE),
+            FoxEssReport(
+                work_mode=WorkMode.BACK_UP, remote_enabled=True, remote_ours=False
+            ),
+            False,
+        ),
+        # A hold in force: self use and remote control put the currents back.
+        (FoxEssCall(kind=FoxEssCallKind.SELF_USE), HOLDING, True),
+        (FoxEssCall(kind=CHARGE, power_w=2000), HOLDING, True),
+        (FoxEssCall(kind=FoxEssCallKind.HOLD), HOLDING, False),
+        (
+            FoxEssCall(kind=FoxEssCallKind.HOLD),
+            FoxEssReport(
+                work_mode=WorkMode.SELF_USE,
+                remote_enabled=False,
+                charge_current_a=50.0,
+                discharge_current_a=50.0,
+            ),
+            True,
+        ),
     ],
 )
 def test_needs_write_only_when_the_inverter_differs(

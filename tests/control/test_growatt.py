@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+import itertools
 from itertools import combinations
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from custom_components.ems.core.control.growatt import (
     BatteryNumbers,
@@ -92,6 +95,16 @@ def test_numbers_follow_the_first_charge_and_discharge_blocks() -> None:
     )
 
 
+def test_without_a_discharge_block_the_stop_soc_is_the_floor() -> None:
+    """Load first discharges down to the on-grid stop SoC: that is EMS's floor."""
+    plan = _day({3: (C, 2.0, 60.0)})
+    numbers = tou_schedule(
+        plan, NOW, TZ, max_charge_kw=5.0, max_discharge_kw=4.0, min_soc_percent=25.0
+    ).numbers
+    assert numbers.discharge_stop_soc == 25
+    assert numbers.discharge_power_percent is None
+
+
 def test_block_over_midnight_is_split_there() -> None:
     """A charge from 22:00 to 02:00 becomes 22:00-23:59 and 00:00-02:00."""
     plan = _day(dict.fromkeys(range(8, 12), (C, 2.0)))
@@ -146,46 +159,71 @@ def test_nothing_is_written_when_the_inverter_already_holds_the_table() -> None:
     )
 
 
-def test_future_segments_are_written_only_within_the_write_ahead() -> None:
-    """At 14:10 the 16:00 block is too far off; at 15:10 it is written, the 19:00 one not yet."""
+def test_future_changes_wait_for_the_write_ahead_then_the_table_is_written_whole() -> (
+    None
+):
+    """At 14:10 the 16:00 block is too far off; at 15:10 the whole table is written, in order."""
     assert segments_to_write(_schedule(EVENING), _blank(), NOW, TZ) == []
     at_1510 = NOW + timedelta(hours=1)
-    assert segments_to_write(_schedule(EVENING, at_1510), _blank(), at_1510, TZ) == [
-        _segment(1, BF, "16:00", "19:00")
-    ]
+    table = [_segment(1, BF, "16:00", "18:59"), _segment(2, GF, "19:00", "20:59")]
+    assert (
+        segments_to_write(_schedule(EVENING, at_1510), _blank(), at_1510, TZ) == table
+    )
     at_1810 = NOW + timedelta(hours=4)
-    current = (_segment(1, BF, "16:00", "19:00"), *_blank()[1:])
-    assert segments_to_write(_schedule(EVENING, at_1810), current, at_1810, TZ) == [
-        _segment(2, GF, "19:00", "21:00")
-    ]
+    current = (*table, *_blank()[2:])
+    assert segments_to_write(_schedule(EVENING, at_1810), current, at_1810, TZ) == []
 
 
 def test_a_block_in_force_that_the_inverter_lacks_is_written_at_once() -> None:
     """When what runs now is wrong, the segment in force is written now."""
     plan = _day({0: (C, 2.0)})
     assert segments_to_write(_schedule(plan), _blank(), NOW, TZ) == [
-        _segment(1, BF, "14:00", "15:00")
+        _segment(1, BF, "14:00", "14:59")
     ]
 
 
-def test_the_segment_in_force_is_left_alone_while_it_is_right_for_now() -> None:
-    """A running charge whose end moved is not rewritten until its old end makes it wrong."""
-    plan = _day({0: (C, 2.0)})
-    current = (_segment(1, BF, "14:00", "16:00"), *_blank()[1:])
+def test_a_change_more_than_an_hour_ahead_waits() -> None:
+    """A running charge made longer is rewritten only once its old end is within the hour.
+
+    The table starts at the slot in force, so the block written at 15:05 begins at 15:00.
+    """
+    plan = _day({0: (C, 2.0), 1: (C, 2.0), 2: (C, 2.0)})
+    current = (_segment(1, BF, "14:00", "15:59"), *_blank()[1:])
     assert segments_to_write(_schedule(plan), current, NOW, TZ) == []
-    at_1500 = START + timedelta(hours=1)
-    assert segments_to_write(_schedule(plan, at_1500), current, at_1500, TZ) == [
-        _segment(1, BF, "14:00", "16:00", enabled=False)
+    at_1505 = START + timedelta(hours=1, minutes=5)
+    assert segments_to_write(_schedule(plan, at_1505), current, at_1505, TZ) == [
+        _segment(1, BF, "15:00", "16:59")
     ]
 
 
-def test_a_stale_segment_is_reused_for_a_new_block_in_one_write() -> None:
-    """An unwanted grid-first segment at 15:00 becomes the wanted battery-first one: one write."""
+def test_the_table_is_rewritten_in_time_order_from_segment_1() -> None:
+    """A stale grid-first segment 3 is disabled; the wanted block goes to segment 1."""
     plan = _day({1: (C, 2.0)})
     current = (*_blank()[:2], _segment(3, GF, "15:00", "15:30"), *_blank()[3:])
     assert segments_to_write(_schedule(plan), current, NOW, TZ) == [
-        _segment(3, BF, "15:00", "16:00")
+        _segment(1, BF, "15:00", "15:59"),
+        _segment(3, GF, "15:00", "15:30", enabled=False),
     ]
+
+
+@pytest.mark.parametrize(
+    "specs",
+    [
+        {2: (H, 0.0), 3: (C, 2.0), 5: (D, -3.0)},
+        dict.fromkeys(range(8, 12), (C, 2.0)),  # over midnight
+        dict.fromkeys(range(0, 24, 2), (C, 2.0)),  # more blocks than segments
+        {0: (C, 2.0), 1: (D, -2.0), 2: (C, 2.0), 10: (D, -1.0), 11: (D, -1.0)},
+    ],
+)
+def test_segments_are_in_time_order_and_never_share_a_minute(
+    specs: dict[int, SlotSpec],
+) -> None:
+    """Segment 1, 2, ... start later and later and each ends before the next begins."""
+    table = wanted_segments(_schedule(_day(specs)), _blank())
+    enabled = [s for s in table if s.enabled]
+    assert [s.segment_id for s in enabled] == list(range(1, len(enabled) + 1))
+    for first, second in itertools.pairwise(enabled):
+        assert first.start <= first.end < second.start
 
 
 def test_parse_the_read_time_segments_response_and_build_the_update_call() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from custom_components.ems.core.inverters.foxess import (
+    InverterProtocolError,
     ModelMismatchError,
+    RefusedModelError,
     UnsupportedModelError,
 )
 
@@ -23,6 +25,9 @@ from .conftest import ClientFactory, SimulatorFactory
         ("H1-G2", "1.44", "H1-5.0-E-G2", "H1_G2", "SIMFOX0001"),
         ("H3-Pro", "1.22", "H3-Pro-15.0", "H3_PRO", "SIMFOX0001"),
         ("H3-Smart", "1.05", "H3-10.0-Smart", "H3_SMART", "SIMFOX0001"),
+        # Sold under other names on the same registers (foxess_modbus lists them).
+        ("SK-HWR", "1.80", "SK-HWR-8", "H3", None),
+        ("Enpal", "1.05", "I-X10", "H3_SMART", "SIMFOX0001"),
     ],
 )
 async def test_identify_picks_profile_by_model_and_firmware(
@@ -85,3 +90,34 @@ async def test_firmware_override_selects_kh_profile(
     simulator = await start_simulator(model="KH", firmware="1.33")
     info = await client_for(simulator, firmware="1.20").async_identify()
     assert (info.profile, info.firmware) == ("KH_PRE133", "1.20")
+
+
+@pytest.mark.parametrize(
+    ("model", "reason"),
+    [("AIO-H3", "aio_h3"), ("EVO", "evo"), ("H1-LAN", "h1_lan")],
+)
+async def test_models_ems_does_not_control_are_refused_with_the_reason(
+    start_simulator: SimulatorFactory,
+    client_for: ClientFactory,
+    model: str,
+    reason: str,
+) -> None:
+    """AIO-H3, EVO and an H1 on its own LAN port are refused by name, nothing written."""
+    simulator = await start_simulator(model=model)
+    with pytest.raises(RefusedModelError) as caught:
+        await client_for(simulator).async_identify()
+    assert caught.value.reason == reason
+    assert simulator.writes == []
+
+
+async def test_reads_fit_the_adapter(
+    start_simulator: SimulatorFactory, client_for: ClientFactory
+) -> None:
+    """An adapter that answers 8 registers per read: EMS's default fits, 16 does not."""
+    simulator = await start_simulator(model="H3-Smart", max_read=8)
+    client = client_for(simulator)
+    assert (await client.async_identify()).model == "H3-10.0-Smart"
+    telemetry = await client.async_read_telemetry()
+    assert telemetry.soc_percent == 50
+    with pytest.raises(InverterProtocolError):
+        await client_for(simulator, max_read=16).async_identify()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -13,98 +12,36 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from custom_components.ems.const import DOMAIN, LOGGER, InverterType, OperatingMode
+from custom_components.ems.const import DOMAIN, LOGGER
 from custom_components.ems.coordinator import EmsCoordinator
-from custom_components.ems.core.config import EmsConfig, InverterConfig
+from custom_components.ems.core.config import EmsConfig
 from custom_components.ems.core.control import (
-    Command,
     ControllerMemory,
-    ControlSettings,
     ControlState,
     Decision,
-    HardwareLimits,
+    Layer,
     SetMinSoc,
+    SetMode,
     decide,
+    min_soc_floor,
     next_run_at,
 )
 from custom_components.ems.core.control.confirm import SocConfirmation, confirm_soc
-from custom_components.ems.core.control.link import (
-    ControlRun,
-    FoxEssLink,
-    InverterLink,
-    LinkError,
-)
-from custom_components.ems.core.inverters.foxess import FoxEssClient
-from custom_components.ems.planner import InverterMode
+from custom_components.ems.core.control.link import ControlRun, InverterLink, LinkError
+from custom_components.ems.core.control.selftest import Refusal
+from custom_components.ems.core.control.verify import Execution, Measured
 
+from .commands import ControlReport, control_settings, describe_command
 from .events import EventLog
-from .growatt import GrowattLink
 from .overrides import Overrides
+from .selftest import SelfTest, SelfTestLoop
 from .settings import EmsSettings
+from .verification import Verification, async_measure
 
 # After a failed run, try again after these waits; the last one repeats.
 RETRY_DELAYS = (timedelta(seconds=10), timedelta(seconds=30), timedelta(seconds=60))
 # Consecutive failed runs before a repair issue is raised.
 FAILURES_FOR_REPAIR = 3
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ControlReport:
-    """The last control run, as the control sensor shows it."""
-
-    at: datetime
-    action: str
-    layer: str
-    reason: str
-    dry_run: bool
-    writes: tuple[str, ...] = ()
-    error: str | None = None
-
-
-def describe_command(command: Command) -> str:
-    """Return an inverter-neutral command as a user reads it (no inverter to write to)."""
-    if isinstance(command, SetMinSoc):
-        return f"min SoC {command.percent} %"
-    power = f" {command.power_kw:g} kW" if command.power_kw is not None else ""
-    return f"{command.mode.value.replace('_', ' ')}{power}"
-
-
-def inverter_link(
-    hass: HomeAssistant, inverter: InverterConfig, client: FoxEssClient | None
-) -> InverterLink | None:
-    """Return the link to the entry's inverter: Fox ESS (`client`), Growatt, or None."""
-    if client is not None:
-        return FoxEssLink(client)
-    if inverter.type is InverterType.GROWATT and inverter.growatt_device:
-        return GrowattLink(hass, inverter.growatt_device)
-    return None
-
-
-def hardware_limits(config: EmsConfig) -> HardwareLimits:
-    """Return what the battery allows: SoC bounds and power limits."""
-    battery = config.battery
-    return HardwareLimits(
-        min_soc_percent=battery.min_soc_percent,
-        max_soc_percent=battery.max_soc_percent,
-        max_charge_kw=battery.max_charge_kw,
-        max_discharge_kw=battery.max_discharge_kw,
-    )
-
-
-def control_settings(config: EmsConfig, settings: EmsSettings) -> ControlSettings:
-    """Return the control policy's settings from the configuration and the entities."""
-    manual = (
-        None
-        if settings.mode is OperatingMode.AUTO
-        else InverterMode(settings.mode.value)
-    )
-    reserve = settings.reserve_soc_percent
-    return ControlSettings(
-        limits=hardware_limits(config),
-        manual_mode=manual,
-        reserve_soc_percent=reserve if reserve > settings.min_soc_percent else None,
-        min_soc_percent=settings.min_soc_percent,
-    )
 
 
 class EmsController:
@@ -149,15 +86,32 @@ class EmsController:
         self._unsubs: list[CALLBACK_TYPE] = []
         self._listeners: list[CALLBACK_TYPE] = []
         self._last_action: str | None = None
+        # A self-test pulse in force instead of what the policy decides.
+        self.test_command: SetMode | None = None
+        execution = link.execution if link is not None else Execution()
+        self.verification = Verification(hass, entry, events, execution)
+        self.self_test = SelfTest(
+            hass,
+            events,
+            SelfTestLoop(
+                set_command=self._set_test_command,
+                run_now=self.async_run_now,
+                measure=self.async_measure,
+                may_go_on=lambda: self.settings.control_enabled and not self._stopped,
+                changed=self._notify,
+            ),
+            execution,
+        )
 
     async def async_start(self) -> None:
         """Take over from an earlier run, then run now, on changes and on the policy's clock."""
         if self.link is not None:
+            self.link.remember(self.settings.inverter_memory)
             try:
                 if done := await self.link.async_start(
                     control_enabled=self.settings.control_enabled
                 ):
-                    self.events.record("control", f"start-up: {done}")
+                    self.events.record("control", "start_up", outcome=done)
             except LinkError as err:
                 LOGGER.warning("EMS could not check the inverter at start-up: %s", err)
         self._unsubs = [
@@ -176,6 +130,7 @@ class EmsController:
         that entry does not start, the inverter's watchdog ends it.
         """
         self._halt()
+        await self.self_test.async_stop()
         for unsub in self._unsubs[:-1]:
             unsub()
         if self.hass.is_running:
@@ -192,6 +147,7 @@ class EmsController:
                     LOGGER.warning(
                         "EMS stopped but could not hand the inverter back: %s", err
                     )
+            self.settings.remember_inverter(self.link.memory())
             await self.link.async_close()
 
     @callback
@@ -215,6 +171,7 @@ class EmsController:
     @callback
     def _on_settings_change(self) -> None:
         """Act now on a change the user made, even while retrying a failure."""
+        self.verification.resume()
         self._run_soon()
 
     @callback
@@ -230,7 +187,9 @@ class EmsController:
         if self._unsub_timer is not None:
             self._unsub_timer()
             self._unsub_timer = None
-        self.hass.async_create_task(self._run(dt_util.utcnow()), eager_start=False)
+        self.entry.async_create_task(
+            self.hass, self._run(dt_util.utcnow()), "control run", eager_start=False
+        )
 
     @callback
     def _schedule_at(self, when: datetime) -> None:
@@ -252,8 +211,38 @@ class EmsController:
                 next_run = self._failed(now, f"{type(err).__name__}: {err}")
             if not self._stopped:
                 self._schedule_at(next_run)
+        self._notify()
+
+    @callback
+    def _notify(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+    async def async_run_now(self) -> str | None:
+        """Run the control loop now; return the run's error, None when it worked."""
+        await self._run(dt_util.utcnow())
+        return self.report.error if self.report else None
+
+    async def async_measure(self) -> Measured:
+        """Return the battery now: the inverter's telemetry, else the house sensors."""
+        return await async_measure(self.link, self.coordinator.data.house)
+
+    def start_self_test(self) -> Refusal | None:
+        """Start the control self-test; return why it may not run, None when it started."""
+        house = self.coordinator.data.house
+        settings = control_settings(self.config, self.settings)
+        return self.self_test.start(
+            consent=self.config.self_test_consent,
+            control_enabled=self.settings.control_enabled and self.link is not None,
+            battery_kw=house.battery_kw,
+            soc_percent=house.soc_percent,
+            limits=settings.limits,
+            floor_percent=float(min_soc_floor(settings)),
+        )
+
+    def _set_test_command(self, command: SetMode | None) -> None:
+        self.test_command = command
+        self.verification.restart()  # the command after a pulse starts afresh
 
     async def _async_run_once(self, now: datetime) -> datetime:
         """Decide and act once; return when to run next."""
@@ -261,10 +250,12 @@ class EmsController:
         link = self.link
         enabled = settings.control_enabled and link is not None
         decision = self._decide(now)
-        if link is not None and self._was_enabled and not settings.control_enabled:
-            done = await link.async_hand_back()
+        if self._was_enabled and not settings.control_enabled:
+            done = await link.async_hand_back() if link is not None else None
             self.events.record(
-                "control", f"control off: {done or 'the inverter was in self use'}"
+                "control",
+                "control_off",
+                outcome=done or "the inverter was already in self use",
             )
         self._was_enabled = settings.control_enabled
         if link is None:
@@ -273,7 +264,20 @@ class EmsController:
             writes = await link.async_apply(
                 self._control_run(now, decision), write=enabled
             )
+            self.settings.remember_inverter(link.memory())
         self._succeeded()
+        if not enabled:
+            self.verification.reset()
+        elif self.test_command is None:
+            policy = control_settings(self.config, self.settings)
+            if self.verification.check(
+                decision.mode_command,
+                await self.async_measure(),
+                policy.limits,
+                floor_percent=float(min_soc_floor(policy)),
+                now=now,
+            ):
+                self._run_soon()  # fell back: self use now, not a period later
         if not enabled and (self.report is None or self.report.writes != writes):
             LOGGER.info(
                 "EMS control is off; it would write: %s", "; ".join(writes) or "nothing"
@@ -298,15 +302,25 @@ class EmsController:
         if report.action == self._last_action:
             return
         self._last_action = report.action
-        prefix = "would switch" if report.dry_run else "switched"
         self.events.record(
-            "mode", f"{prefix} to {report.action.replace('_', ' ')}: {report.reason}"
+            "mode",
+            "mode_would_switch" if report.dry_run else "mode_switched",
+            mode=report.action,
+            reason=report.reason,
         )
 
     def _decide(self, now: datetime) -> Decision:
         house = self.coordinator.data.house
         self._soc = confirm_soc(self._soc, house.soc_percent, now)
-        return decide(
+        settings = control_settings(self.config, self.settings)
+        if (pulse := self.test_command) is not None:
+            return Decision(
+                commands=(SetMinSoc(percent=min_soc_floor(settings)), pulse),
+                layer=Layer.OVERRIDE,
+                reason=f"self-test: {describe_command(pulse)}",
+                memory=self.memory,
+            )
+        decision = decide(
             ControlState(
                 soc_percent=house.soc_percent,
                 soc_confirmed=self._soc.is_confirmed(house.soc_percent),
@@ -319,9 +333,10 @@ class EmsController:
             self.settings.override,
             # Local time, so the reasons name the times a user reads on the clock.
             dt_util.as_local(now),
-            settings=control_settings(self.config, self.settings),
+            settings=settings,
             memory=self.memory,
         )
+        return self.verification.instead(decision, now)
 
     def _control_run(self, now: datetime, decision: Decision) -> ControlRun:
         data = self.coordinator.data
@@ -333,6 +348,7 @@ class EmsController:
             settings=control_settings(self.config, self.settings),
             pv_kw=data.house.pv_kw,
             load_kw=data.house.load_kw,
+            soc_percent=data.house.soc_percent,
         )
 
     @property

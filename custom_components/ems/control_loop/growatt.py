@@ -1,10 +1,10 @@
 """Growatt through Home Assistant's `growatt_server`: the plan as time-of-use tables.
 
 MIN/TLX inverters take up to 9 time segments (`update_time_segment`, read back with
-`read_time_segments`) plus four number entities of the same device: charge power, charge
-stop SoC, discharge power, discharge stop SoC (unique ids `<serial>_battery_charge_power_limit`,
-`..._charge_soc_limit`, `..._discharge_power_limit`, `..._discharge_soc_limit`) and the
-`<serial>_ac_charge` switch. SPH inverters take 3 AC charge and 3 AC discharge periods
+`read_time_segments`) plus number entities of the same device and the AC charge switch
+(`growatt_entities`): the on-grid discharge stop SoC is EMS's floor, the off-grid one
+(the outage reserve) is left alone; a growatt_server without the on-grid number (before
+Home Assistant core pull request #160634) gets no stop SoC from EMS at all. SPH inverters take 3 AC charge and 3 AC discharge periods
 with their power and stop SoC (`write_ac_charge_times` / `write_ac_discharge_times`, read
 back with `read_ac_charge_times` / `read_ac_discharge_times`).
 
@@ -16,20 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from homeassistant.const import ATTR_ENTITY_ID, STATE_ON, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from custom_components.ems.const import LOGGER
 from custom_components.ems.core.control import ControlSettings, min_soc_floor
 from custom_components.ems.core.control.growatt import (
-    BatteryNumbers,
     TimeSegment,
     mismatched,
     numbers_to_write,
@@ -50,10 +47,24 @@ from custom_components.ems.core.control.growatt_sph import (
     sph_times_from_response,
     sph_times_to_write,
 )
-from custom_components.ems.core.control.link import ControlRun, LinkError
+from custom_components.ems.core.control.link import ControlRun
+from custom_components.ems.core.control.verify import Execution, Measured
 from custom_components.ems.planner import Plan
 
-GROWATT_DOMAIN = "growatt_server"
+from .growatt_entities import (
+    AC_CHARGE_KEY,
+    GROWATT_DOMAIN,
+    NUMBER_KEYS,
+    NUMBER_NAMES,
+    GrowattError,
+    ac_charge_change,
+    async_service,
+    async_set_number,
+    async_set_switch,
+    device_entities,
+    numbers_now,
+)
+
 MIN_SERVICES = ("update_time_segment", "read_time_segments")
 SPH_SERVICES = (
     "write_ac_charge_times",
@@ -61,24 +72,6 @@ SPH_SERVICES = (
     "write_ac_discharge_times",
     "read_ac_discharge_times",
 )
-# BatteryNumbers field -> the unique-id suffix of the growatt_server number entity.
-NUMBER_KEYS: Mapping[str, str] = {
-    "charge_power_percent": "battery_charge_power_limit",
-    "charge_stop_soc": "battery_charge_soc_limit",
-    "discharge_power_percent": "battery_discharge_power_limit",
-    "discharge_stop_soc": "battery_discharge_soc_limit",
-}
-AC_CHARGE_KEY = "ac_charge"
-NUMBER_NAMES: Mapping[str, str] = {
-    "charge_power_percent": "charge power {} %",
-    "charge_stop_soc": "charge stop SoC {} %",
-    "discharge_power_percent": "discharge power {} %",
-    "discharge_stop_soc": "discharge stop SoC {} %",
-}
-
-
-class GrowattError(LinkError):
-    """A growatt_server service failed, is missing, or did not read back what was written."""
 
 
 class GrowattFamily(StrEnum):
@@ -101,12 +94,21 @@ class GrowattLink:
     """Writes the plan into a Growatt inverter through the growatt_server services."""
 
     issue_key = "growatt_unreachable"
+    # Growatt's readings come through the cloud every 5 minutes; battery first may
+    # store surplus PV during a hold, and zero export is the default load first.
+    execution = Execution(
+        settle=timedelta(minutes=10),
+        hold_stores_pv=True,
+        zero_export_checked=False,
+        pulse_testable=False,
+    )
 
     def __init__(self, hass: HomeAssistant, device_id: str) -> None:
         """Drive the growatt_server device `device_id` (a device registry id)."""
         self.hass = hass
         self.device_id = device_id
         self.family: GrowattFamily | None = None
+        self._warned_no_on_grid_soc = False
 
     async def async_apply(self, run: ControlRun, *, write: bool) -> tuple[str, ...]:
         """Bring the inverter's tables in line with the plan; return what was (or would be) written.
@@ -151,6 +153,17 @@ class GrowattLink:
         """
         return None
 
+    async def async_measure(self) -> Measured | None:
+        """Return None: the house sensors are all EMS has of a Growatt."""
+        return None
+
+    def memory(self) -> dict[str, Any]:
+        """Return nothing: the tables in the inverter are all there is to remember."""
+        return {}
+
+    def remember(self, memory: Mapping[str, Any]) -> None:
+        """Nothing to take back."""
+
     async def async_close(self) -> None:
         """Nothing to close: the growatt_server integration owns the connection."""
 
@@ -172,10 +185,11 @@ class GrowattLink:
         )
         current = await self._async_read_segments()
         segments = segments_to_write(schedule, current, targets.now, tz)
-        entities = self._entities()
-        numbers = numbers_to_write(schedule.numbers, self._numbers_now(entities))
+        entities = device_entities(self.hass, self.device_id)
+        numbers = numbers_to_write(schedule.numbers, numbers_now(self.hass, entities))
+        self._warn_without_on_grid_soc(numbers, entities)
         numbers = {name: v for name, v in numbers.items() if name in entities}
-        ac_charge = self._ac_charge_change(schedule.numbers, entities)
+        ac_charge = ac_charge_change(self.hass, schedule.numbers, entities)
         writes = [describe_segment(s) for s in segments]
         writes += [NUMBER_NAMES[name].format(v) for name, v in numbers.items()]
         if ac_charge is not None:
@@ -183,9 +197,9 @@ class GrowattLink:
         if write:
             await self._async_write_segments(segments)
             for name, value in numbers.items():
-                await self._async_set_number(entities[name], value)
+                await async_set_number(self.hass, entities[name], value)
             if ac_charge is not None:
-                await self._async_set_switch(entities[AC_CHARGE_KEY], on=ac_charge)
+                await async_set_switch(self.hass, entities[AC_CHARGE_KEY], on=ac_charge)
         return tuple(writes)
 
     async def _async_read_segments(self) -> tuple[TimeSegment, ...]:
@@ -213,76 +227,19 @@ class GrowattLink:
                 + "; ".join(describe_segment(s) for s in pending)
             )
 
-    def _entities(self) -> dict[str, str]:
-        """Return the device's number and switch entity ids by BatteryNumbers field name."""
-        fields = {suffix: name for name, suffix in NUMBER_KEYS.items()}
-        fields[AC_CHARGE_KEY] = AC_CHARGE_KEY
-        found: dict[str, str] = {}
-        registry = er.async_get(self.hass)
-        for entry in er.async_entries_for_device(registry, self.device_id):
-            if entry.platform != GROWATT_DOMAIN:
-                continue
-            for suffix, name in fields.items():
-                if entry.unique_id.endswith(f"_{suffix}"):
-                    found[name] = entry.entity_id
-        return found
-
-    def _numbers_now(self, entities: Mapping[str, str]) -> BatteryNumbers:
-        values: dict[str, int | None] = {}
-        for name in NUMBER_KEYS:
-            state = self.hass.states.get(entities.get(name, ""))
-            try:
-                values[name] = round(float(state.state)) if state else None
-            except ValueError:
-                values[name] = None
-        return BatteryNumbers(
-            charge_power_percent=values["charge_power_percent"],
-            charge_stop_soc=values["charge_stop_soc"],
-            discharge_power_percent=values["discharge_power_percent"],
-            discharge_stop_soc=values["discharge_stop_soc"],
-        )
-
-    def _ac_charge_change(
-        self, wanted: BatteryNumbers, entities: Mapping[str, str]
-    ) -> bool | None:
-        """Return the AC charge switch state to set, None when it is right (or missing)."""
-        entity_id = entities.get(AC_CHARGE_KEY)
-        state = self.hass.states.get(entity_id) if entity_id else None
-        if state is None:
-            return None
-        return (
-            None if (state.state == STATE_ON) == wanted.ac_charge else wanted.ac_charge
-        )
-
-    async def _async_set_number(self, entity_id: str, value: int) -> None:
-        for _attempt in (1, 2):
-            LOGGER.info("EMS writes to the Growatt: %s = %s", entity_id, value)
-            await self._async_service(
-                Platform.NUMBER,
-                "set_value",
-                {ATTR_ENTITY_ID: entity_id, "value": value},
+    def _warn_without_on_grid_soc(
+        self, numbers: Mapping[str, int], entities: Mapping[str, str]
+    ) -> None:
+        """Say once that the floor cannot be written: only the outage reserve exists."""
+        if "discharge_stop_soc" not in numbers or "discharge_stop_soc" in entities:
+            return
+        if not self._warned_no_on_grid_soc:
+            LOGGER.warning(
+                "The Growatt integration has no on-grid discharge stop SoC (a newer "
+                "Home Assistant adds it); EMS leaves the off-grid one, the outage "
+                "reserve, alone, so on grid the battery stops at your own setting"
             )
-            state = self.hass.states.get(entity_id)
-            try:
-                if state is not None and round(float(state.state)) == value:
-                    return
-            except ValueError:
-                pass
-        raise GrowattError(
-            f"{entity_id} reads back {state.state if state else None}, not {value}"
-        )
-
-    async def _async_set_switch(self, entity_id: str, *, on: bool) -> None:
-        service = "turn_on" if on else "turn_off"
-        for _attempt in (1, 2):
-            LOGGER.info("EMS writes to the Growatt: %s %s", entity_id, service)
-            await self._async_service(
-                Platform.SWITCH, service, {ATTR_ENTITY_ID: entity_id}
-            )
-            state = self.hass.states.get(entity_id)
-            if state is not None and (state.state == STATE_ON) == on:
-                return
-        raise GrowattError(f"{entity_id} did not turn {'on' if on else 'off'}")
+            self._warned_no_on_grid_soc = True
 
     # SPH: AC charge and discharge periods.
 
@@ -381,29 +338,11 @@ class GrowattLink:
         response: bool = False,
     ) -> dict[str, Any]:
         """Call a growatt_server service for this device; its response when asked for."""
-        result = await self._async_service(
+        result = await async_service(
+            self.hass,
             GROWATT_DOMAIN,
             service,
             {**(data or {}), "device_id": self.device_id},
             response=response,
         )
         return dict(result or {})
-
-    async def _async_service(
-        self,
-        domain: str,
-        service: str,
-        data: Mapping[str, Any],
-        *,
-        response: bool = False,
-    ) -> Mapping[str, Any] | None:
-        try:
-            return await self.hass.services.async_call(
-                domain, service, dict(data), blocking=True, return_response=response
-            )
-        except HomeAssistantError as err:
-            raise GrowattError(f"{domain}.{service} failed: {err}") from err
-        except Exception as err:  # noqa: BLE001 - growatt_server lets network and library errors through
-            raise GrowattError(
-                f"{domain}.{service} failed: {type(err).__name__}: {err}"
-            ) from err

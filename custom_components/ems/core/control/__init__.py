@@ -3,7 +3,9 @@
 `decide(state, plan, override, now, settings=, memory=)` returns a `Decision` of
 inverter-neutral commands; `commands_to_write` keeps those the inverter does not already
 follow. `foxess` maps commands to Fox ESS client calls; `growatt` and `growatt_sph` turn a
-plan into Growatt time-of-use tables and the entries that need writing.
+plan into Growatt time-of-use tables and the entries that need writing. `verify` judges
+whether the battery does what it was told; `selftest` holds the control self-test's
+pulses and how each is judged.
 """
 
 from .model import (

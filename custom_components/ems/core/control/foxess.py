@@ -4,15 +4,17 @@ Fox ESS remote control sets the inverter's AC active power (+ export, - import),
 battery's: PV feeds the same AC output, and the house load sits on the grid side. A
 battery power B (+ charging) with PV power P therefore needs an AC power of P - B. So:
 
-- self-use: work mode Self Use, remote control released.
+- self use: work mode Self Use, remote control released, battery currents as they were.
 - force charge at B: AC power P - B (import when B > P; PV beyond B is exported).
 - force discharge at B: AC power P + B.
-- hold: AC power P, so the battery neither charges nor discharges and the grid covers the
-  load. Not Back-up mode: Back-up still charges the battery from PV, and it is a stored
-  work-mode setting that stays if `ems` stops, whereas remote control expires by its
-  watchdog and the inverter falls back by itself.
-- zero export: AC power = the house load: PV surplus charges the battery and is curtailed
-  when the battery is full, a deficit comes from the battery; nothing is exported.
+- hold: no set-point at all. Work mode Self Use with the maximum charge and discharge
+  currents at 0 A: the battery stands still while PV keeps feeding the house and the
+  grid. A set-point would follow readings up to a control period old, and on the
+  H3-Smart/Pro a 0 W set-point curtails PV entirely (evcc, confirmed on hardware). The
+  currents are the user's settings: the link keeps what they were and puts them back.
+- zero export: self use while the battery takes the whole surplus (nothing is
+  exported); when it cannot (full, or the surplus beyond its charge power), remote
+  control at AC power = the house load, which curtails the PV the house does not use.
 - minimum SoC: min SoC on grid (41011 on H1/KH/H3), leaving the off-grid minimum, so an
   outage can still use the reserve.
 
@@ -37,6 +39,7 @@ class FoxEssCallKind(StrEnum):
     """The FoxEssClient call a command becomes."""
 
     SELF_USE = "self_use"  # async_release_remote_control(WorkMode.SELF_USE)
+    HOLD = "hold"  # released, Self Use, max charge and discharge current 0 A
     FORCE_CHARGE = "force_charge"  # async_force_charge(power_w): AC import
     FORCE_DISCHARGE = "force_discharge"  # async_force_discharge(power_w): AC export
     MIN_SOC_ON_GRID = "min_soc_on_grid"  # async_set_min_soc_on_grid(percent)
@@ -53,7 +56,17 @@ class FoxEssCall:
     @property
     def work_mode(self) -> WorkMode | None:
         """Return the work mode this call sets directly, None for remote control."""
-        return WorkMode.SELF_USE if self.kind is FoxEssCallKind.SELF_USE else None
+        if self.kind in (FoxEssCallKind.SELF_USE, FoxEssCallKind.HOLD):
+            return WorkMode.SELF_USE
+        return None
+
+    @property
+    def remote(self) -> bool:
+        """Return whether this call is a remote-control power."""
+        return self.kind in (
+            FoxEssCallKind.FORCE_CHARGE,
+            FoxEssCallKind.FORCE_DISCHARGE,
+        )
 
     @property
     def active_power_w(self) -> int | None:
@@ -75,12 +88,24 @@ class FoxEssReport:
     remote_ours: bool = True
     active_power_w: int | None = None
     min_soc_on_grid_percent: int | None = None
+    # The battery's maximum charge and discharge currents, A.
+    charge_current_a: float | None = None
+    discharge_current_a: float | None = None
+    # EMS has set the currents to 0 A for a hold and keeps what they were.
+    holding: bool = False
 
 
 def foxess_call(
-    command: Command, *, pv_kw: float | None, load_kw: float | None
+    command: Command,
+    *,
+    pv_kw: float | None,
+    load_kw: float | None,
+    curtail: bool = False,
 ) -> FoxEssCall:
-    """Return the client call for `command`, given the PV and load power measured now."""
+    """Return the client call for `command`, given the PV and load power measured now.
+
+    `curtail`: zero export must curtail PV (the battery cannot take the whole surplus).
+    """
     if isinstance(command, SetMinSoc):
         return FoxEssCall(kind=FoxEssCallKind.MIN_SOC_ON_GRID, percent=command.percent)
     pv = max(pv_kw or 0.0, 0.0)
@@ -88,14 +113,16 @@ def foxess_call(
     match command.mode:
         case InverterMode.SELF_USE:
             return FoxEssCall(kind=FoxEssCallKind.SELF_USE)
+        case InverterMode.HOLD:
+            return FoxEssCall(kind=FoxEssCallKind.HOLD)
+        case InverterMode.ZERO_EXPORT if not curtail:
+            return FoxEssCall(kind=FoxEssCallKind.SELF_USE)
+        case InverterMode.ZERO_EXPORT:
+            ac_kw = max(load_kw or 0.0, 0.0)
         case InverterMode.FORCE_CHARGE:
             ac_kw = pv - battery
         case InverterMode.FORCE_DISCHARGE:
             ac_kw = pv + battery
-        case InverterMode.HOLD:
-            ac_kw = pv
-        case InverterMode.ZERO_EXPORT:
-            ac_kw = max(load_kw or 0.0, 0.0)
     watts = round(ac_kw * 1000)
     if watts < 0:
         return FoxEssCall(kind=FoxEssCallKind.FORCE_CHARGE, power_w=-watts)
@@ -115,9 +142,21 @@ def needs_write(
     """
     if call.kind is FoxEssCallKind.MIN_SOC_ON_GRID:
         return report.min_soc_on_grid_percent != call.percent
+    ours = report.remote_enabled and report.remote_ours
+    foreign = report.remote_enabled and not report.remote_ours
     if call.kind is FoxEssCallKind.SELF_USE:
-        ours = report.remote_enabled and report.remote_ours
-        return ours or report.work_mode is not WorkMode.SELF_USE
+        # Another program's remote control is left alone, its fallback work mode too.
+        work_mode = not foreign and report.work_mode is not WorkMode.SELF_USE
+        return ours or work_mode or report.holding
+    if call.kind is FoxEssCallKind.HOLD:
+        return (
+            report.remote_enabled
+            or report.work_mode is not WorkMode.SELF_USE
+            or report.charge_current_a != 0.0
+            or report.discharge_current_a != 0.0
+        )
+    if report.holding:
+        return True
     wanted = call.active_power_w
     return (
         not report.remote_enabled

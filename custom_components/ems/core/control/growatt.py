@@ -4,6 +4,8 @@ Load first is the inverter's mode outside the segments, so only battery-first an
 grid-first blocks take a segment; the rest are disabled. With more blocks than the 9
 segments hold, the nearest 9 are kept and the later ones dropped (reported in `dropped`):
 they are written on a later run, once earlier blocks have passed and the window has moved.
+The table is kept as the inverter expects it: segments in time order, none overlapping,
+each ending at its last minute (bess-manager treats this as a hardware rule).
 
 `growatt_server.read_time_segments` answers `{"time_segments": [{"segment_id",
 "batt_mode", "start_time": "HH:MM", "end_time", "enabled"}, ...]}`;
@@ -21,16 +23,7 @@ from typing import Any
 
 from custom_components.ems.planner.model import InverterMode, Plan, PlanSlot
 
-from .tou import (
-    BattMode,
-    TouBlock,
-    assign,
-    clock,
-    covers,
-    parse_clock,
-    plan_blocks,
-    starts_soon,
-)
+from .tou import END_OF_DAY, BattMode, TouBlock, clock, parse_clock, plan_blocks, utc
 
 SEGMENTS = 9
 DEFAULT_WRITE_AHEAD = timedelta(hours=1)
@@ -145,59 +138,85 @@ def segments_to_write(
     *,
     write_ahead: timedelta = DEFAULT_WRITE_AHEAD,
 ) -> list[TimeSegment]:
-    """Return the segments to write now: changed ones that take effect within `write_ahead`.
+    """Return the segments to write now: the whole table's changes, once one is due.
 
-    A segment in force now is rewritten only when the mode in force is wrong for now.
+    A change is due when the mode in force would differ at some minute between now and
+    `write_ahead` from now. Then every segment that differs is written, in order, so
+    that the table the inverter holds stays in time order without overlaps.
     """
     table = wanted_segments(schedule, current)
-    moment = now.astimezone(tz).time().replace(second=0, microsecond=0)
-    wrong_now = effective_mode(current, moment) != effective_mode(table, moment)
-    writes: list[TimeSegment] = []
-    for held, wanted in zip(current, table, strict=True):
-        if held.same_effect(wanted):
-            continue
-        live = [s for s in (held, wanted) if s.enabled]
-        if any(covers(s.start, s.end, moment) for s in live):
-            due = wrong_now
-        else:
-            due = any(starts_soon(s.start, now, tz, write_ahead) for s in live)
-        if due:
-            writes.append(wanted)
-    return writes
+    start = utc(now).replace(second=0, microsecond=0)
+    minutes = int(write_ahead.total_seconds() // 60)
+    due = any(
+        effective_mode(current, moment) != effective_mode(table, moment)
+        for moment in (
+            (start + timedelta(minutes=m)).astimezone(tz).time()
+            for m in range(minutes + 1)
+        )
+    )
+    if not due:
+        return []
+    return [
+        wanted
+        for held, wanted in zip(current, table, strict=True)
+        if not held.same_effect(wanted)
+    ]
 
 
 def wanted_segments(
     schedule: TouSchedule, current: Sequence[TimeSegment]
 ) -> tuple[TimeSegment, ...]:
-    """Return the whole wanted table (9 segments), placed to change as few segments as possible."""
-    keys = assign(
-        [(b.mode, b.start, b.end) for b in schedule.blocks],
-        [(s.batt_mode, s.start, s.end) if s.enabled else None for s in current],
-    )
+    """Return the whole wanted table (9 segments) as the inverter expects it.
+
+    Segments 1, 2, ... hold the blocks in order of their start in the day, without
+    overlaps; a segment's end is its last minute (a block to 16:00 ends at 15:59, as
+    Growatt's own app and bess-manager write them). The rest are disabled, keeping
+    whatever else they held, so a disabled segment is never rewritten for nothing.
+    """
+    blocks = sorted(schedule.blocks, key=lambda b: b.start)
     table: list[TimeSegment] = []
-    for held, key in zip(current, keys, strict=True):
-        if key is None:
-            table.append(
-                _disabled(held.segment_id, held.start, held.end, held.batt_mode)
-            )
-        else:
-            mode, start, end = key
+    for index, held in enumerate(current):
+        if index < len(blocks):
+            block = blocks[index]
             table.append(
                 TimeSegment(
                     segment_id=held.segment_id,
-                    batt_mode=mode,
-                    start=start,
-                    end=end,
+                    batt_mode=block.mode,
+                    start=block.start,
+                    end=last_minute(block.end),
                     enabled=True,
                 )
+            )
+        else:
+            table.append(
+                _disabled(held.segment_id, held.start, held.end, held.batt_mode)
             )
     return tuple(table)
 
 
+def last_minute(end: time) -> time:
+    """Return the last minute of a block ending at `end` (23:59, midnight, stays)."""
+    if end == END_OF_DAY:
+        return end
+    moment = datetime.combine(datetime.min.date() + timedelta(days=1), end)
+    return (moment - timedelta(minutes=1)).time()
+
+
 def effective_mode(segments: Sequence[TimeSegment], moment: time) -> BattMode:
-    """Return the battery mode in force at a clock time: the first enabled segment covering it."""
+    """Return the battery mode in force at a clock time: the first enabled segment covering it.
+
+    A segment covers its start and end minutes both (the end is its last minute).
+    """
     for segment in sorted(segments, key=lambda s: s.segment_id):
-        if segment.enabled and covers(segment.start, segment.end, moment):
+        if not segment.enabled:
+            continue
+        start, end = segment.start, segment.end
+        inside = (
+            start <= moment <= end
+            if start <= end
+            else moment >= start or moment <= end  # over midnight
+        )
+        if inside:
             return segment.batt_mode
     return BattMode.LOAD_FIRST
 
@@ -245,7 +264,11 @@ def battery_numbers(
     min_soc_percent: float,
     max_soc_percent: float,
 ) -> BatteryNumbers:
-    """Return power and stop SoC for the first force-charge and force-discharge block."""
+    """Return power and stop SoC for the first force-charge and force-discharge block.
+
+    The discharge stop SoC is the on-grid one: without a discharge block it is the
+    floor EMS plans to, so load first never goes below the minimum or the reserve.
+    """
     charging = _first_slots(blocks, InverterMode.FORCE_CHARGE)
     discharging = _first_slots(blocks, InverterMode.FORCE_DISCHARGE)
     numbers: dict[str, int | None] = {}
@@ -256,13 +279,16 @@ def battery_numbers(
         numbers["charge_stop_soc"] = min(
             math.ceil(max(s.soc_percent for s in charging)), math.floor(max_soc_percent)
         )
+    # The on-grid stop SoC is one number for load first and grid first alike: the
+    # floor (the minimum and the storm reserve), or a discharge block's end above it.
+    floor = math.ceil(min_soc_percent)
+    numbers["discharge_stop_soc"] = floor
     if discharging:
         numbers["discharge_power_percent"] = _percent_of(
             max(abs(s.battery_kw) for s in discharging), max_discharge_kw
         )
         numbers["discharge_stop_soc"] = max(
-            math.floor(min(s.soc_percent for s in discharging)),
-            math.ceil(min_soc_percent),
+            math.floor(min(s.soc_percent for s in discharging)), floor
         )
     return BatteryNumbers(ac_charge=bool(charging), **numbers)
 

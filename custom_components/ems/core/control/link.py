@@ -7,10 +7,11 @@ to, and returns what it wrote (or, in a dry run, would write). Failures are `Lin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 from custom_components.ems.core.inverters.foxess import (
     FoxEssClient,
@@ -22,6 +23,7 @@ from custom_components.ems.planner import Plan
 
 from . import ControlSettings, Decision, Override
 from .foxess import FoxEssCall, FoxEssCallKind, FoxEssReport, foxess_call, needs_write
+from .verify import Execution, Measured
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class ControlRun:
     settings: ControlSettings
     pv_kw: float | None
     load_kw: float | None
+    soc_percent: float | None = None
 
 
 class InverterLink(Protocol):
@@ -48,6 +51,8 @@ class InverterLink(Protocol):
 
     # The translation key of the repair issue raised after repeated failures.
     issue_key: str
+    # How the link carries out the modes, for checking that the battery follows.
+    execution: Execution
 
     async def async_apply(self, run: ControlRun, *, write: bool) -> tuple[str, ...]:
         """Carry out `run` (only when `write`); return what was or would be written."""
@@ -58,6 +63,15 @@ class InverterLink(Protocol):
     async def async_start(self, *, control_enabled: bool) -> str | None:
         """At start-up: keep what an earlier run left if Control is on, else hand back."""
 
+    async def async_measure(self) -> Measured | None:
+        """Return the inverter's own reading of the battery, None when it has none."""
+
+    def memory(self) -> dict[str, Any]:
+        """Return what the link must remember across restarts (the controller saves it)."""
+
+    def remember(self, memory: Mapping[str, Any]) -> None:
+        """Take back what `memory` returned before a restart."""
+
     async def async_close(self) -> None:
         """Stop for good (the entry unloads): nothing is written afterwards."""
 
@@ -67,35 +81,72 @@ def describe_call(call: FoxEssCall) -> str:
     match call.kind:
         case FoxEssCallKind.SELF_USE:
             return "work mode self use, remote control off"
+        case FoxEssCallKind.HOLD:
+            return "work mode self use, battery charge and discharge current 0 A"
         case FoxEssCallKind.MIN_SOC_ON_GRID:
             return f"min SoC on grid {call.percent} %"
         case _:
             return f"{call.kind.value.replace('_', ' ')} {call.power_w} W"
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HeldCurrents:
+    """The battery's maximum charge and discharge currents before a hold set them to 0 A."""
+
+    charge_a: float
+    discharge_a: float
+
+
+# Within this much of the maximum SoC zero export curtails PV instead of storing it.
+FULL_MARGIN_PERCENT = 1.0
+
+
+def _calls(
+    run: ControlRun, pv_kw: float | None, load_kw: float | None, soc: float | None
+) -> list[FoxEssCall]:
+    """Return the client calls for a run's commands, given PV, load and SoC now.
+
+    Zero export curtails (remote control at the load) when the battery cannot take the
+    whole surplus: it is full, or the surplus is more than it charges at.
+    """
+    limits = run.settings.limits
+    full = soc is not None and soc >= limits.max_soc_percent - FULL_MARGIN_PERCENT
+    surplus = (pv_kw or 0.0) - (load_kw or 0.0)
+    curtail = full or surplus > limits.max_charge_kw
+    return [
+        foxess_call(command, pv_kw=pv_kw, load_kw=load_kw, curtail=curtail)
+        for command in run.decision.commands
+    ]
+
+
 class FoxEssLink:
-    """A Fox ESS inverter over Modbus TCP: remote control, work mode, min SoC on grid."""
+    """A Fox ESS inverter over Modbus TCP: remote control, work mode, limits, min SoC on grid."""
 
     issue_key = "inverter_unreachable"
+    execution = Execution()
 
     def __init__(self, client: FoxEssClient) -> None:
         """Command the inverter behind `client`."""
         self.client = client
+        self.held: HeldCurrents | None = None
+        self._foreign_warned = False
 
     async def async_apply(self, run: ControlRun, *, write: bool) -> tuple[str, ...]:
         """Write the calls whose values the inverter does not report; keep remote control alive.
 
-        Returns what was written and read back; a call that did not read back raises
-        `LinkError` after remote control was switched off.
+        A remote-control power follows PV and load: when writing, they are the
+        inverter's own readings of this moment, not house sensors that may be a control
+        period old. Returns what was written and read back; a call that did not read
+        back raises `LinkError` after remote control was switched off.
         """
-        calls = [
-            foxess_call(command, pv_kw=run.pv_kw, load_kw=run.load_kw)
-            for command in run.decision.commands
-        ]
         if not write:
+            calls = _calls(run, run.pv_kw, run.load_kw, run.soc_percent)
             return tuple(describe_call(call) for call in calls)
         try:
+            now = await self.client.async_read_telemetry()
+            calls = _calls(run, now.pv_kw, now.load_kw, now.soc_percent)
             report = await self._async_report()
+            self._refuse_foreign(calls, report)
             pending = [call for call in calls if needs_write(call, report)]
             await self._async_write(pending, report)
         except InverterError as err:
@@ -111,12 +162,38 @@ class FoxEssLink:
             remote_ours=remote.ours,
             active_power_w=remote.active_power_w,
             min_soc_on_grid_percent=inverter.min_soc_on_grid_percent,
+            charge_current_a=inverter.max_charge_current_a,
+            discharge_current_a=inverter.max_discharge_current_a,
+            holding=self.held is not None,
         )
+
+    def _refuse_foreign(self, calls: list[FoxEssCall], report: FoxEssReport) -> None:
+        """Leave another program's remote control alone: no mode of EMS's while it runs."""
+        if not report.remote_enabled or report.remote_ours:
+            self._foreign_warned = False
+            return
+        if not self._foreign_warned:
+            _LOGGER.warning(
+                "Another program has the Fox ESS in remote control; EMS leaves it "
+                "alone (no remote control, no work mode) until it ends"
+            )
+            self._foreign_warned = True
+        modes = (FoxEssCallKind.SELF_USE, FoxEssCallKind.MIN_SOC_ON_GRID)
+        if any(call.kind not in modes for call in calls):
+            raise LinkError(
+                "another program has the inverter in remote control; EMS leaves it "
+                "alone until it ends"
+            )
 
     async def _async_write(self, calls: list[FoxEssCall], report: FoxEssReport) -> None:
         client = self.client
         for call in calls:
             _LOGGER.info("EMS writes to the inverter: %s", describe_call(call))
+            if call.kind is FoxEssCallKind.HOLD:
+                await self._async_hold(report)
+                continue
+            if call.kind is not FoxEssCallKind.MIN_SOC_ON_GRID:
+                await self._async_restore_currents()
             match call.kind:
                 case FoxEssCallKind.SELF_USE:
                     await client.async_release_remote_control(WorkMode.SELF_USE)
@@ -126,39 +203,98 @@ class FoxEssLink:
                     await client.async_force_discharge(call.power_w)
                 case FoxEssCallKind.MIN_SOC_ON_GRID:
                     await client.async_set_min_soc_on_grid(call.percent)
-        remote = (FoxEssCallKind.FORCE_CHARGE, FoxEssCallKind.FORCE_DISCHARGE)
-        if report.remote_enabled and not any(call.kind in remote for call in calls):
+        if report.remote_enabled and not any(call.remote for call in calls):
             await client.async_keep_alive()
 
+    async def _async_hold(self, report: FoxEssReport) -> None:
+        """Stop the battery with its current limits; PV goes on feeding house and grid."""
+        client = self.client
+        await client.async_release_remote_control(WorkMode.SELF_USE)
+        if self.held is None:
+            self.held = HeldCurrents(
+                charge_a=report.charge_current_a or 0.0,
+                discharge_a=report.discharge_current_a or 0.0,
+            )
+        await client.async_set_max_charge_current(0.0)
+        await client.async_set_max_discharge_current(0.0)
+
+    async def _async_restore_currents(self) -> bool:
+        """Put back the currents a hold set to 0 A; True when it did."""
+        held = self.held
+        if held is None:
+            return False
+        await self.client.async_set_max_charge_current(held.charge_a)
+        await self.client.async_set_max_discharge_current(held.discharge_a)
+        self.held = None
+        return True
+
     async def async_hand_back(self) -> str | None:
-        """End EMS's remote control (the disable is read back) and set Self Use."""
+        """End EMS's remote control or hold (read back) and set Self Use."""
         try:
+            restored = await self._async_restore_currents()
             released = await self.client.async_release_remote_control(WorkMode.SELF_USE)
         except InverterError as err:
             raise LinkError(str(err)) from err
-        return "remote control off, work mode self use" if released else None
+        done = []
+        if released:
+            done.append("remote control off, work mode self use")
+        if restored:
+            done.append("battery currents restored")
+        return ", ".join(done) or None
 
     async def async_start(self, *, control_enabled: bool) -> str | None:
-        """Adopt EMS's own remote control with Control on (a reload); else end it."""
+        """Adopt EMS's own command with Control on (a reload); else end it."""
         try:
             leftover = await self.client.async_read_leftover_remote_control()
             if leftover is LeftoverRemoteControl.FOREIGN:
                 _LOGGER.warning(
                     "Another program has the Fox ESS in remote control; EMS leaves it "
-                    "alone and will not force charge or discharge until it ends"
+                    "alone and will not command it until it ends"
                 )
-                return None
-            if leftover is LeftoverRemoteControl.NONE:
+                self._foreign_warned = True
                 return None
             if control_enabled:
-                state = await self.client.async_read_remote_control()
-                self.client.adopt_remote_control(state.active_power_w)
+                if leftover is LeftoverRemoteControl.OURS:
+                    state = await self.client.async_read_remote_control()
+                    self.client.adopt_remote_control(state.active_power_w)
                 return None
-            await self.client.async_release_remote_control(WorkMode.SELF_USE)
+            if leftover is LeftoverRemoteControl.NONE and self.held is None:
+                return None
         except InverterError as err:
             raise LinkError(str(err)) from err
-        _LOGGER.warning("EMS ended remote control it had left on before the restart")
-        return "remote control off, work mode self use"
+        done = await self.async_hand_back()
+        _LOGGER.warning("EMS ended the command it had left on before the restart")
+        return done
+
+    async def async_measure(self) -> Measured | None:
+        """Return the inverter's telemetry: battery, SoC, PV, load and grid."""
+        try:
+            telemetry = await self.client.async_read_telemetry()
+        except InverterError as err:
+            raise LinkError(str(err)) from err
+        return Measured(
+            battery_kw=telemetry.battery_kw,
+            soc_percent=telemetry.soc_percent,
+            pv_kw=telemetry.pv_kw,
+            load_kw=telemetry.load_kw,
+            grid_kw=telemetry.grid_kw,
+            source="inverter",
+        )
+
+    def memory(self) -> dict[str, Any]:
+        """Return the currents to put back after a hold, if one is in force."""
+        held = self.held
+        if held is None:
+            return {}
+        return {"held_currents": [held.charge_a, held.discharge_a]}
+
+    def remember(self, memory: Mapping[str, Any]) -> None:
+        """Take back the currents of a hold that was in force before a restart."""
+        match memory.get("held_currents"):
+            case [int() | float() as charge, int() | float() as discharge]:
+                self.held = HeldCurrents(charge_a=charge, discharge_a=discharge)
+            case _:
+                self.held = None
 
     async def async_close(self) -> None:
         """Close the Modbus connection for good."""

@@ -99,12 +99,14 @@ class ControlSettings:
     """The user's settings.
 
     `manual_mode` is the mode select (None for `auto`); `reserve_soc_percent` the storm
-    reserve (None when no storm is expected); `min_soc_percent` the user's critical minimum.
+    reserve (None when no storm is expected), named in reasons by `reserve_name`;
+    `min_soc_percent` the user's critical minimum.
     """
 
     limits: HardwareLimits
     manual_mode: InverterMode | None = None
     reserve_soc_percent: float | None = None
+    reserve_name: str = "storm reserve"
     min_soc_percent: float = 10.0
     recovery_charge_kw: float = 1.0  # charge power back up to the critical minimum
     hysteresis_percent: float = 2.0

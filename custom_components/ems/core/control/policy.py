@@ -185,11 +185,12 @@ def _choose(
     band = settings.hysteresis_percent
     if Threshold.RESERVE in latched and settings.reserve_soc_percent is not None:
         reserve = settings.reserve_soc_percent
+        name = settings.reserve_name
         reason = (
-            f"reserve: SoC {soc:g} % is below the {reserve:g} % storm reserve"
+            f"reserve: SoC {soc:g} % is below the {reserve:g} % {name}"
             if soc < reserve
             else f"reserve: charging on to {reserve + band:g} % "
-            f"above the {reserve:g} % storm reserve"
+            f"above the {reserve:g} % {name}"
         )
         return _Choice(_charge(limits.max_charge_kw), Layer.RESERVE, reason)
     if Threshold.CRITICAL in latched:

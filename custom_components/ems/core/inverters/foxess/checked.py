@@ -11,7 +11,6 @@ from .transport import ModbusTransport
 
 _LOGGER = logging.getLogger(__name__)
 
-_MAX_BLOCK = 64  # registers per read when registers sit close together
 _WRITE_ATTEMPTS = 2
 
 
@@ -44,7 +43,7 @@ class CheckedRegisters:
             start = block[0].address
             while forbidden is not None and ordered:
                 count = ordered[0].address + ordered[0].words - start
-                if count > _MAX_BLOCK or forbidden(start, count):
+                if count > self._transport.max_read or forbidden(start, count):
                     break
                 block.append(ordered.pop(0))
             count = max(r.address + r.words for r in block) - start

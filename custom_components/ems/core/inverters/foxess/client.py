@@ -31,10 +31,18 @@ from .errors import (
     InverterError,
     InverterProtocolError,
     ModelMismatchError,
+    RefusedModelError,
     RemoteControlBusyError,
     UnsupportedFeatureError,
 )
-from .profiles import PROFILES, kh_profile, model_family
+from .profiles import (
+    H1_G1,
+    H1_LAN_REASON,
+    H1_LAN_WHY,
+    PROFILES,
+    kh_profile,
+    model_family,
+)
 from .registers import (
     MODEL_REGISTER,
     MODEL_REGISTER_COUNT,
@@ -49,7 +57,7 @@ from .registers import (
     decode_ascii,
     parse_version,
 )
-from .transport import HoldingReader, ModbusTransport
+from .transport import DEFAULT_MAX_READ, HoldingReader, ModbusTransport
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,15 +83,17 @@ class FoxEssClient:
         expected_model: str | None = None,
         firmware: str | None = None,
         watchdog_seconds: int = 120,
+        max_read: int = DEFAULT_MAX_READ,
     ) -> None:
         """Configure; nothing is sent until the first call.
 
         `expected_model` (the model string stored at setup) makes a different inverter at
         this address an error. `firmware` ("1.25") overrides KH firmware detection.
-        `watchdog_seconds` is written as the remote-control timeout: about two control periods.
+        `watchdog_seconds` is written as the remote-control timeout: about two control
+        periods. `max_read` is the most registers the adapter answers in one read.
         """
         self._transport = ModbusTransport(
-            host=host, port=port, unit_id=unit_id, timeout=timeout
+            host=host, port=port, unit_id=unit_id, timeout=timeout, max_read=max_read
         )
         self._registers = CheckedRegisters(self._transport)
         self._expected_model = expected_model
@@ -123,6 +133,8 @@ class FoxEssClient:
             profile = kh_profile(version)
         else:
             profile = PROFILES[family]
+            if profile is H1_G1:
+                await self._async_refuse_lan_port(model)
             version = version or await self._async_first_version((profile.firmware,))
         serial = None
         if profile.serial_register is not None:
@@ -311,24 +323,26 @@ class FoxEssClient:
 
         The disable is written whenever remote control is on and this client claimed it
         (whether or not its enable was answered) or it carries this client's watchdog
-        signature, and read back. Another program's remote control is left alone.
+        signature, and read back. Another program's remote control is left alone, and
+        so is the work mode then: it is that program's fallback.
         """
         self._active_power_w = None
         state = await self.async_read_remote_control()
         was_on = state.enabled and state.ours
-        if was_on:
-            remote = await self._async_remote()
-            await self._registers.async_write_verified(
-                _REMOTE_KIND, Register(address=remote.enable, signed=False), 0
-            )
-        elif state.enabled:
+        self._remote_claimed = False
+        if state.enabled and not state.ours:
             _LOGGER.warning(
                 "Remote control is on with a %s s timeout, not EMS's %s s: another "
                 "program drives the inverter; EMS leaves it alone",
                 state.timeout_seconds,
                 self._watchdog_seconds,
             )
-        self._remote_claimed = False
+            return False
+        if was_on:
+            remote = await self._async_remote()
+            await self._registers.async_write_verified(
+                _REMOTE_KIND, Register(address=remote.enable, signed=False), 0
+            )
         if work_mode is not None:
             await self.async_set_work_mode(work_mode)
         return was_on
@@ -391,6 +405,19 @@ class FoxEssClient:
                 f"{err}; remote control was switched off (self use)"
             ) from err
         self._active_power_w = power_w
+
+    async def _async_refuse_lan_port(self, model: str) -> None:
+        """Refuse an H1/AC1 G1 on its own LAN port: no input registers, holding 31xxx."""
+        try:
+            await self._registers.async_read_one(
+                RegisterKind.INPUT, H1_G1.telemetry.soc.address
+            )
+        except InverterProtocolError as err:
+            try:
+                await self._registers.async_read_one(RegisterKind.HOLDING, 31024)
+            except InverterProtocolError:
+                raise err from None
+            raise RefusedModelError(model, H1_LAN_REASON, H1_LAN_WHY) from err
 
     async def _async_profile(self) -> FoxEssProfile:
         """Return the profile, identifying the inverter first."""

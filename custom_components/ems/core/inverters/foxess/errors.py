@@ -33,6 +33,16 @@ class UnsupportedModelError(InverterError):
         self.model = model
 
 
+class RefusedModelError(UnsupportedModelError):
+    """A model EMS knows but does not control: `reason` names why (a translation key part)."""
+
+    def __init__(self, model: str, reason: str, why: str) -> None:
+        """Keep the model string, the reason's key and the English explanation."""
+        InverterError.__init__(self, f"Fox ESS {model!r} is not supported: {why}")
+        self.model = model
+        self.reason = reason
+
+
 class ModelMismatchError(InverterError):
     """The inverter reports a different model than the one configured."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 import re
 
-from .errors import UnsupportedModelError
+from .errors import RefusedModelError, UnsupportedModelError
 from .registers import (
     ChargePeriodRegisters,
     FirmwareRegister,
@@ -217,21 +217,59 @@ PROFILES: dict[str, FoxEssProfile] = {
     for p in (H1_G1, H1_G2, KH_PRE119, KH_PRE133, KH_133, H3, H3_PRO, H3_SMART)
 }
 
-# Model string -> family, first match wins (G2 before G1, Pro/Smart before H3).
-_MODEL_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"^(?:AIO-)?(?:H1|AC1)-[\d.]+-E\d?-G2|^P1-[\d.]+-E", "H1_G2"),
-    (r"^(?:AIO-)?(?:H1|AC1)-[\d.]+", "H1_G1"),
-    (r"^KH-?[\d.]+", "KH"),
-    (r"^[HP]3-Pro-[\d.]+", "H3_PRO"),
-    (r"^H3-[\d.]+-(?:Smart|M)\b|^P3-[\d.]+-SH", "H3_SMART"),
-    (r"^(?:AIO-)?(?:H3|AC3)-[\d.]+", "H3"),
+# Model string -> family, first match wins (G2 before G1, Pro/Smart before H3). Models
+# sold under other names on the same registers are matched too (foxess_modbus lists them).
+_MODEL_PATTERNS: tuple[tuple[tuple[str, ...], str], ...] = (
+    ((r"^(?:AIO-)?(?:H1|AC1)-[\d.]+-E\d?-G2", r"^P1-[\d.]+-E"), "H1_G2"),
+    ((r"^(?:AIO-)?(?:H1|AC1)-[\d.]+",), "H1_G1"),
+    ((r"^KH-?[\d.]+",), "KH"),
+    ((r"^[HP]3-Pro-[\d.]+",), "H3_PRO"),
+    (
+        (
+            r"^H3-[\d.]+-(?:Smart|M)\b",
+            r"^P3-[\d.]+-SH",
+            r"^SK-HWR-[\d.]+ SMART",  # Sonnenkraft
+            r"^I-X[\d.]+",  # Enpal
+            r"^1K5-HI-\d+-V1",  # 1KOMMA5
+        ),
+        "H3_SMART",
+    ),
+    (
+        (
+            r"^(?:H3|AC3)-[\d.]+",
+            r"^SK-HWR-[\d.]+",  # Sonnenkraft
+            r"^STAR-H3-[\d.]+",
+            r"^SP R\d+KH3",  # Solavita
+            r"^AX [\d.]+kW-3ph",  # a-TroniX
+        ),
+        "H3",
+    ),
+)
+
+# Models EMS recognises and refuses: pattern, reason (a translation key part), why.
+_AIO_H3_WHY = (
+    "no integration drives the AIO-H3's remote control, and it refuses the work mode "
+    "register below manager firmware 1.01"
+)
+REFUSED_MODELS: tuple[tuple[str, str, str], ...] = (
+    (r"^AIO-H3-", "aio_h3", _AIO_H3_WHY),
+    (r"^EVO ", "evo", "the EVO has no known remote control over Modbus"),
+    (r"^Kuara ", "kuara", "the Kuara H3 does not take remote control over Modbus"),
+)
+H1_LAN_REASON = "h1_lan"
+H1_LAN_WHY = (
+    "the H1/AC1 answers on its own LAN port with another register map, without work "
+    "mode or SoC settings; connect a Modbus adapter to its RS485 port instead"
 )
 
 
 def model_family(model: str) -> str:
     """Family of a model string as read from registers 30000-30015."""
-    for pattern, family in _MODEL_PATTERNS:
+    for pattern, reason, why in REFUSED_MODELS:
         if re.match(pattern, model):
+            raise RefusedModelError(model, reason, why)
+    for patterns, family in _MODEL_PATTERNS:
+        if any(re.match(pattern, model) for pattern in patterns):
             return family
     raise UnsupportedModelError(model)
 

@@ -38,6 +38,10 @@ UNIT_KEYWORD = (
 
 type _Request = Callable[[AsyncModbusTcpClient], Awaitable[Any]]
 
+# Registers per read request unless configured: what the smallest common adapters (the
+# USR-W610) answer; foxess_modbus uses the same for them.
+DEFAULT_MAX_READ = 8
+
 # A connection opened right after one closed waits this long: adapters that serve one
 # client at a time refuse the new one until they have noticed the old one is gone.
 RECONNECT_PAUSE_SECONDS = 0.5
@@ -67,8 +71,18 @@ class _ConnectionLost(Exception):
 class ModbusTransport:
     """One Modbus TCP connection to one unit, with typed errors."""
 
-    def __init__(self, *, host: str, port: int, unit_id: int, timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        unit_id: int,
+        timeout: float,
+        max_read: int = DEFAULT_MAX_READ,
+    ) -> None:
         """Store the address; nothing connects until the first request.
+
+        A read of more than `max_read` registers is sent as several requests.
 
         `on_connect`, when set, runs on every new connection before any other request
         (given a reader of holding registers), e.g. to check it is still the same inverter.
@@ -77,6 +91,7 @@ class ModbusTransport:
         self._port = port
         self._unit: dict[str, Any] = {UNIT_KEYWORD: unit_id}
         self._timeout = timeout
+        self.max_read = max(1, max_read)
         self._client: AsyncModbusTcpClient | None = None
         self._lock = asyncio.Lock()
         self.on_connect: Callable[[HoldingReader], Awaitable[None]] | None = None
@@ -104,7 +119,16 @@ class ModbusTransport:
     async def async_read(
         self, kind: RegisterKind, address: int, count: int
     ) -> list[int]:
-        """Read `count` registers from `address`."""
+        """Read `count` registers from `address`, at most `max_read` per request."""
+        values: list[int] = []
+        for start in range(address, address + count, self.max_read):
+            size = min(self.max_read, address + count - start)
+            values += await self._async_read_block(kind, start, size)
+        return values
+
+    async def _async_read_block(
+        self, kind: RegisterKind, address: int, count: int
+    ) -> list[int]:
         async with self._lock:
             token = _IN_EMS_REQUEST.set(True)
             try:
