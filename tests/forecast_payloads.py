@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ems.const import CONF_INVERTER_TYPE, DOMAIN, InverterType
+from custom_components.ems.core import explanation
 
 from .conftest import BATTERY_OPTIONS, SENSOR_OPTIONS, SOC
 from .inputs.shared_data import (
@@ -109,10 +110,10 @@ async def setup_ems(hass: HomeAssistant, **options: Any) -> MockConfigEntry:
 
 
 def plan_rows(hass: HomeAssistant) -> list[dict[str, Any]]:
-    """Return the plan sensor's per-slot rows (empty without a plan)."""
-    state = hass.states.get("sensor.ems_plan")
-    assert state is not None
-    return list(state.attributes.get("slots", []))
+    """Return the plan in force slot by slot, starts in UTC (empty without a plan)."""
+    (entry,) = hass.config_entries.async_loaded_entries(DOMAIN)
+    plan = entry.runtime_data.coordinator.data.plan
+    return [] if plan is None else explanation.plan_rows(plan, UTC)
 
 
 def plan_issues(hass: HomeAssistant) -> list[str]:

@@ -108,8 +108,8 @@ def expected_load(known: list[tuple[datetime, float]]) -> list[float]:
     return [kw or 0.0 for kw in resample_power(forecast.series, starts, HOUR)]
 
 
-def yesterday_error(known: list[tuple[datetime, float]]) -> float:
-    """Mean |forecast - measured| over yesterday, the forecast made at its midnight."""
+def yesterday_errors(known: list[tuple[datetime, float]]) -> list[float]:
+    """Forecast - measured per hour of yesterday, the forecast made at its midnight."""
     begin = (MIDNIGHT - timedelta(days=1)).astimezone(UTC)
     before = [(moment, kw) for moment, kw in known if moment < begin]
     measured = [(moment, kw) for moment, kw in known if moment >= begin]
@@ -121,7 +121,7 @@ def yesterday_error(known: list[tuple[datetime, float]]) -> float:
         fallback_kw=before[-1][1],
     )
     guesses = {point.start: point.kw for point in forecast.series.points}
-    return fmean(abs(guesses[moment] - kw) for moment, kw in measured)
+    return [guesses[moment] - kw for moment, kw in measured]
 
 
 @pytest.mark.usefixtures("stockholm")
@@ -153,13 +153,18 @@ async def test_load_forecast_from_statistics(
     # A profile, not a flat line: the evening peak stands out.
     assert max(planned) - min(planned) > 0.3
 
+    errors = yesterday_errors(known)
     state = hass.states.get(ERROR_SENSOR)
     assert state is not None
-    assert float(state.state) == pytest.approx(yesterday_error(known), abs=1e-3)
+    assert float(state.state) == pytest.approx(fmean(map(abs, errors)), abs=1e-3)
     assert state.attributes["unit_of_measurement"] == "kW"
     assert state.attributes["day"] == "2024-11-07"
     # The forecast for yesterday had one day less of history than today's.
     assert state.attributes["method"] == method
+    bias = hass.states.get("sensor.ems_load_forecast_bias")
+    assert bias is not None
+    assert float(bias.state) == pytest.approx(fmean(errors), abs=1e-3)
+    assert bias.attributes["day"] == "2024-11-07"
 
 
 @pytest.mark.usefixtures("stockholm")

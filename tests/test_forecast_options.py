@@ -16,7 +16,7 @@ from custom_components.ems.const import (
     CONF_EXPORT_PRICE_ENTITY,
     CONF_FEES,
     CONF_FIXED_EXPORT_PRICE,
-    CONF_FORECAST_SOLAR_ENTRY,
+    CONF_FORECAST_SOLAR_ENTRIES,
     CONF_HORIZON_HOURS,
     CONF_LOAD_HISTORY_WEEKS,
     CONF_MARKUP,
@@ -124,6 +124,7 @@ async def test_old_entry_gets_defaults_and_planning_options(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert CONF_EXPORT_PRICE_ENTITY not in init_integration.options
     assert CONF_WEATHER_ENTITY not in init_integration.options
+    await hass.async_block_till_done()  # the entry reloads with the new options
 
 
 @pytest.mark.parametrize(
@@ -215,9 +216,9 @@ async def test_two_rate_times_must_be_on_quarter_hours(
         ),
         (
             "forecast_solar",
-            CONF_FORECAST_SOLAR_ENTRY,
+            CONF_FORECAST_SOLAR_ENTRIES,
             "forecast_solar_entry_required",
-            "forecast_solar_entry_id",
+            ["forecast_solar_entry_id"],
         ),
     ],
 )
@@ -230,6 +231,9 @@ async def test_pv_forecast_needs_its_source(
     fix: Any,
 ) -> None:
     """Solcast needs its sensors, Forecast.Solar its entry; then the flow finishes."""
+    MockConfigEntry(
+        domain="forecast_solar", title="Roof", entry_id="forecast_solar_entry_id"
+    ).add_to_hass(hass)
     result = await to_prices(hass, init_integration)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], PRICES
@@ -243,3 +247,4 @@ async def test_pv_forecast_needs_its_source(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options[field] == fix
+    await hass.async_block_till_done()  # the entry reloads with the new options

@@ -371,17 +371,22 @@ async def test_repair_issue_while_todays_prices_are_missing(
     state = hass.states.get("sensor.ems_plan")
     assert state is not None
     assert state.state == "unavailable"
-    assert entry.runtime_data.coordinator.data.plan_issues == (
-        "no price for the current slot",
+    reason = (
+        f"import and export prices from {PRICE} (Nord Pool, HACS): "
+        "its last price ended at 2025-10-01 00:00"
     )
+    assert entry.runtime_data.coordinator.data.plan_issues == (
+        f"no price for the current slot: {reason}",
+    )
+    inputs = hass.states.get("sensor.ems_inputs")
+    assert inputs is not None
+    assert inputs.state == "degraded"
+    assert inputs.attributes["problems"] == {"prices": f"no price for now: {reason}"}
     registry = ir.async_get(hass)
     issue = registry.async_get_issue(DOMAIN, f"prices_missing_{entry.entry_id}")
     assert issue is not None
     assert issue.translation_key == "prices_missing"
-    assert issue.translation_placeholders == {
-        "title": "EMS",
-        "source": f"auto ({PRICE})",
-    }
+    assert issue.translation_placeholders == {"title": "EMS", "source": reason}
 
     hass.states.async_set(PRICE, "556.68", hacs_nordpool(se3_quarter_hours()))
     await hass.async_block_till_done()
@@ -429,8 +434,11 @@ async def test_a_failing_source_never_breaks_the_coordinator(
     coordinator = entry.runtime_data.coordinator
     assert coordinator.last_update_success
     assert coordinator.data.plan is None
-    assert coordinator.data.plan_issues[0] == "no price for the current slot"
-    assert "RuntimeError: tibber library bug" in coordinator.data.plan_issues[1]
+    reason = (
+        "import and export prices from tibber.get_prices: 2025-10-01: "
+        "tibber.get_prices failed: RuntimeError: tibber library bug"
+    )
+    assert coordinator.data.plan_issues == (f"no price for the current slot: {reason}",)
     soc = hass.states.get("sensor.ems_state_of_charge")
     assert soc is not None
     assert float(soc.state) == 50.0

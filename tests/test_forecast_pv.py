@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.ems.const import (
+    CONF_FORECAST_SOLAR_ENTRIES,
     CONF_FORECAST_SOLAR_ENTRY,
     CONF_PV_SOURCE,
     CONF_SLOT_MINUTES,
@@ -25,7 +26,7 @@ from custom_components.ems.const import (
     CONF_WEATHER_ENTITY,
 )
 
-from .conftest import PRICE, set_house
+from .conftest import POWER_ATTRIBUTES, PRICE, PV, set_house
 from .forecast_payloads import (
     HOUR,
     STOCKHOLM,
@@ -182,6 +183,100 @@ async def test_forecast_solar_through_its_energy_platform(hass: HomeAssistant) -
     assert plan_issues(hass) == []
 
 
+def roofs(
+    hass: HomeAssistant, responses: dict[str, dict[str, Any]]
+) -> list[MockConfigEntry]:
+    """Add a Forecast.Solar entry per roof, answered by its energy platform."""
+    entries = [
+        MockConfigEntry(domain="forecast_solar", title=title) for title in responses
+    ]
+    by_id = {
+        entry.entry_id: response
+        for entry, response in zip(entries, responses.values(), strict=True)
+    }
+    for entry in entries:
+        entry.add_to_hass(hass)
+
+    async def async_get_solar_forecast(
+        hass: HomeAssistant, config_entry_id: str
+    ) -> dict[str, Any] | None:
+        return by_id.get(config_entry_id)
+
+    mock_platform(
+        hass,
+        "forecast_solar.energy",
+        SimpleNamespace(async_get_solar_forecast=async_get_solar_forecast),
+    )
+    return entries
+
+
+@pytest.mark.usefixtures("stockholm")
+async def test_two_forecast_solar_roofs_are_summed(hass: HomeAssistant) -> None:
+    """East and west roofs, one Forecast.Solar entry each: the plan expects both."""
+    east = forecast_solar_response([solcast_day(DAY), solcast_day(TOMORROW)])
+    west = forecast_solar_response(
+        [solcast_day(DAY, scale=0.6), solcast_day(TOMORROW, scale=0.6)]
+    )
+    entries = roofs(hass, {"East": east, "West": west})
+    await setup_ems(
+        hass,
+        **{
+            CONF_PV_SOURCE: "forecast_solar",
+            CONF_FORECAST_SOLAR_ENTRIES: [entry.entry_id for entry in entries],
+            CONF_SLOT_MINUTES: 60,
+        },
+    )
+    rows = plan_rows(hass)
+    assert len(rows) == 48
+    for row in rows:
+        end = (datetime.fromisoformat(row["start"]) + HOUR).astimezone(STOCKHOLM)
+        wh = east["wh_hours"].get(end.isoformat(), 0) + west["wh_hours"].get(
+            end.isoformat(), 0
+        )
+        assert row["pv_kw"] == pytest.approx(wh / 1000, abs=2e-3)
+    total = sum(east["wh_hours"].values()) + sum(west["wh_hours"].values())
+    assert sum(row["pv_kw"] for row in rows) == pytest.approx(total / 1000, abs=0.01)
+    assert plan_issues(hass) == []
+
+
+@pytest.mark.usefixtures("stockholm")
+async def test_solcast_and_forecast_solar_are_summed(hass: HomeAssistant) -> None:
+    """Solcast for one array, Forecast.Solar for another; a roof that fails is named."""
+    hass.states.async_set(SOLCAST_TODAY, "20.1", solcast_day(DAY))
+    hass.states.async_set(SOLCAST_TOMORROW, "10.0", solcast_day(TOMORROW))
+    garage = forecast_solar_response(
+        [solcast_day(DAY, scale=0.3), solcast_day(TOMORROW, scale=0.3)]
+    )
+    entries = roofs(hass, {"Garage": garage})
+    await setup_ems(
+        hass,
+        **{
+            CONF_PV_SOURCE: "solcast_and_forecast_solar",
+            CONF_SOLCAST_ENTITIES: [SOLCAST_TODAY, SOLCAST_TOMORROW],
+            CONF_FORECAST_SOLAR_ENTRIES: [entries[0].entry_id, "gone_entry_id"],
+            CONF_SLOT_MINUTES: 60,
+        },
+    )
+    rows = plan_rows(hass)
+    assert len(rows) == 48
+    halves = [
+        *solcast_day(DAY)["detailedForecast"],
+        *solcast_day(TOMORROW)["detailedForecast"],
+    ]
+    for index, row in enumerate(rows):
+        solcast_kw = (
+            halves[2 * index]["pv_estimate"] + halves[2 * index + 1]["pv_estimate"]
+        ) / 2
+        end = (datetime.fromisoformat(row["start"]) + HOUR).astimezone(STOCKHOLM)
+        garage_kw = garage["wh_hours"].get(end.isoformat(), 0) / 1000
+        assert row["pv_kw"] == pytest.approx(solcast_kw + garage_kw, abs=2e-3)
+    inputs = hass.states.get("sensor.ems_inputs")
+    assert inputs is not None
+    assert inputs.attributes["problems"]["pv_forecast"] == (
+        "Forecast.Solar gone_entry_id: entry gone_entry_id is not loaded"
+    )
+
+
 @pytest.mark.usefixtures("stockholm")
 async def test_without_pv_forecast_the_measured_pv_holds_one_slot(
     hass: HomeAssistant,
@@ -198,6 +293,8 @@ async def test_weather_is_asked_every_30_minutes_and_flagged_when_stale(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     """`weather.get_forecasts` is cached for 30 minutes; an hour without it is stale."""
+    # Night: no PV production that would be planned without a PV forecast.
+    hass.states.async_set(PV, "0", POWER_ATTRIBUTES)
     calls: list[dict[str, Any]] = []
     failing = False
 
@@ -240,3 +337,14 @@ async def test_weather_is_asked_every_30_minutes_and_flagged_when_stale(
     assert plan_issues(hass) == [
         "Weather forecast is stale: updated 1.1 h ago (expected every 0.5 h)"
     ]
+
+
+@pytest.mark.usefixtures("stockholm")
+async def test_producing_without_a_pv_forecast_is_reported(hass: HomeAssistant) -> None:
+    """PV produces while no forecast is set up: the inputs sensor and the plan say so."""
+    await setup_ems(hass)
+    inputs = hass.states.get("sensor.ems_inputs")
+    assert inputs is not None
+    assert inputs.state == "degraded"
+    assert "no PV forecast is set up" in inputs.attributes["problems"]["pv_forecast"]
+    assert any("no PV forecast is set up" in issue for issue in plan_issues(hass))

@@ -7,12 +7,14 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from custom_components.ems.core.inputs import (
+    PowerSeries,
     SolcastEstimate,
     forecast_solar,
     held_measured_pv,
     resample_power,
     slot_starts,
     solcast,
+    sum_power,
 )
 
 from .shared_data import EMHASS_PV, EMHASS_PV_FORECAST, PARIS, local_day
@@ -162,3 +164,50 @@ def test_without_forecast_measured_pv_holds_for_the_next_slot_only() -> None:
     )
     kw = resample_power(series, slot_starts(start, 15, 8), timedelta(minutes=15))
     assert kw == [2.4, 0, 0, 0, 0, 0, 0, 0]
+
+
+def _kwh(series: PowerSeries) -> float:
+    return sum(p.kw * (p.end - p.start).total_seconds() / 3600 for p in series.points)
+
+
+def test_two_forecast_solar_roofs_are_summed() -> None:
+    """East and west roofs: the sum keeps both days' energy, on the 25-hour day too."""
+    east = forecast_solar({"wh_hours": _wh_hours(DAYS[0])[0]})
+    west_hours = {key: value * 0.6 for key, value in _wh_hours(DAYS[0])[0].items()}
+    west = forecast_solar({"wh_hours": west_hours})
+    both = sum_power([east, west])
+    assert both.span_start == east.span_start
+    assert both.span_end == east.span_end
+    assert _kwh(both) == pytest.approx(_kwh(east) * 1.6)
+    quarters = slot_starts(datetime.combine(DAYS[0], time(), PARIS), 15, 96)
+    slot = timedelta(minutes=15)
+    for total, one, other in zip(
+        resample_power(both, quarters, slot),
+        resample_power(east, quarters, slot),
+        resample_power(west, quarters, slot),
+        strict=True,
+    ):
+        assert total == pytest.approx((one or 0.0) + (other or 0.0))
+
+
+def test_solcast_and_forecast_solar_are_summed_where_both_are_known() -> None:
+    """Solcast knows two days, Forecast.Solar one: the sum spans the day both know."""
+    solcast_days = solcast([_solcast_day(day)[0] for day in DAYS])
+    roof = forecast_solar({"wh_hours": _wh_hours(DAYS[0])[0]})
+    both = sum_power([solcast_days, roof])
+    assert both.span_start == roof.span_start
+    assert both.span_end == roof.span_end
+    first_day = [p for p in solcast_days.points if p.end <= roof.span_end]
+    assert _kwh(both) == pytest.approx(
+        sum(p.kw * (p.end - p.start).total_seconds() / 3600 for p in first_day)
+        + _kwh(roof)
+    )
+
+
+def test_a_roof_without_data_is_left_out() -> None:
+    """A failed source has no span: the others are summed, its warnings kept."""
+    roof = forecast_solar({"wh_hours": _wh_hours(DAYS[0])[0]})
+    failed = forecast_solar({})
+    both = sum_power([roof, failed])
+    assert both.points == roof.points
+    assert both.warnings == ("wh_hours: expected a mapping",)

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from custom_components.ems.planner import Battery, Grid, Problem, ReserveWindow
+from dataclasses import replace
+from datetime import tzinfo
+
+from custom_components.ems.planner import (
+    Battery,
+    Grid,
+    InverterMode,
+    Plan,
+    PlanSlot,
+    Problem,
+    ReserveWindow,
+)
 
 from .config import EmsConfig
-from .inputs import AlignedInputs
+from .inputs import AlignedInputs, StormReserve
+
+# A slot charging to within this of the storm reserve is charging for it.
+_RESERVE_BAND_PERCENT = 0.5
 
 
 def terminal_value(aligned: AlignedInputs, discharge_efficiency: float) -> float:
@@ -24,13 +38,24 @@ def build_problem(
     min_soc_percent: float,
     reserve_soc_percent: float,
     aligned: AlignedInputs,
+    storm: StormReserve | None = None,
 ) -> Problem:
-    """Return the Problem for the current state; raises ProblemError if invalid."""
+    """Return the Problem for the current state; raises ProblemError if invalid.
+
+    The user's reserve holds over the whole horizon. A `storm` reserve above it holds
+    from the warning's onset to its end, so the plan charges for it ahead of the
+    warning; the user's reserve then holds as the plan's minimum.
+    """
     configured = config.battery
+    floor = max(configured.min_soc_percent, min_soc_percent)
+    user = min(reserve_soc_percent, configured.max_soc_percent)
+    stormy = _storm_window(storm, aligned, max(floor, user), configured.max_soc_percent)
+    if stormy is not None:
+        floor = max(floor, user)
     battery = Battery(
         capacity_kwh=configured.capacity_kwh,
         soc_percent=soc_percent,
-        min_soc_percent=max(configured.min_soc_percent, min_soc_percent),
+        min_soc_percent=floor,
         max_soc_percent=configured.max_soc_percent,
         max_charge_kw=configured.max_charge_kw,
         max_discharge_kw=configured.max_discharge_kw,
@@ -38,12 +63,10 @@ def build_problem(
         discharge_efficiency=configured.discharge_efficiency,
         cycle_cost_per_kwh=configured.cycle_cost_per_kwh,
     )
-    reserve = None
-    if reserve_soc_percent > battery.min_soc_percent:
+    reserve = stormy
+    if reserve is None and user > battery.min_soc_percent:
         reserve = ReserveWindow(
-            start=aligned.start,
-            end=aligned.horizon_end,
-            min_soc_percent=min(reserve_soc_percent, battery.max_soc_percent),
+            start=aligned.start, end=aligned.horizon_end, min_soc_percent=user
         )
     return Problem(
         start=aligned.start,
@@ -59,4 +82,53 @@ def build_problem(
         ),
         terminal_value_per_kwh=terminal_value(aligned, battery.discharge_efficiency),
         reserve=reserve,
+    )
+
+
+def _storm_window(
+    storm: StormReserve | None,
+    aligned: AlignedInputs,
+    below: float,
+    max_soc_percent: float,
+) -> ReserveWindow | None:
+    """Return the storm's reserve window within the horizon, if it raises the floor."""
+    if storm is None or storm.soc_percent <= below:
+        return None
+    start = max(storm.start, aligned.start)
+    end = (
+        aligned.horizon_end
+        if storm.end is None
+        else min(storm.end, aligned.horizon_end)
+    )
+    if start >= aligned.horizon_end or end <= start:
+        return None
+    return ReserveWindow(
+        start=start, end=end, min_soc_percent=min(storm.soc_percent, max_soc_percent)
+    )
+
+
+def storm_reasons(plan: Plan, storm: StormReserve, zone: tzinfo) -> Plan:
+    """Return the plan with the storm reserve named in the slots it shapes.
+
+    Slots ending while the warning is in force keep the reserve; slots before it that
+    charge from the grid towards the reserve charge for it.
+    """
+    label = f"storm reserve for {storm.name}"
+    onset = f"{storm.start.astimezone(zone):%H:%M}"
+    until = f" until {storm.end.astimezone(zone):%H:%M}" if storm.end else ""
+    reserve = storm.soc_percent
+
+    def reason(slot: PlanSlot) -> str:
+        if slot.end > storm.start and (storm.end is None or slot.end <= storm.end):
+            return f"{label}: keep at least {reserve:g} %{until}; {slot.reason}"
+        if (
+            slot.end <= storm.start
+            and slot.mode is InverterMode.FORCE_CHARGE
+            and slot.soc_percent <= reserve + _RESERVE_BAND_PERCENT
+        ):
+            return f"{label}: charge to {reserve:g} % by {onset}; {slot.reason}"
+        return slot.reason
+
+    return replace(
+        plan, slots=tuple(replace(slot, reason=reason(slot)) for slot in plan.slots)
     )

@@ -22,6 +22,7 @@ from custom_components.ems.core.inputs import (
     held_measured_pv,
     is_stale,
     solcast,
+    sum_power,
     weather_temperatures,
 )
 
@@ -42,7 +43,11 @@ def stale_note(
 
 
 class PvReader:
-    """Reads the PV forecast the options name: Solcast, Forecast.Solar or none."""
+    """Reads the PV forecast the options name: Solcast, Forecast.Solar entries, both, none.
+
+    Several sources (a Forecast.Solar entry per roof, or Solcast next to
+    Forecast.Solar) are summed.
+    """
 
     def __init__(
         self, hass: HomeAssistant, config: ForecastConfig, log: SourceLog
@@ -52,9 +57,9 @@ class PvReader:
         self.source = config.pv_source
         self.solcast_entities = list(config.solcast_entities)
         self.estimate = config.solcast_estimate
-        self.forecast_solar_entry = config.forecast_solar_entry
+        self.forecast_solar_entries = config.forecast_solar_entries
         self.log = log
-        self._forecast_solar_at: datetime | None = None
+        self._forecast_solar_at: dict[str, datetime] = {}
 
     async def read(
         self,
@@ -65,12 +70,23 @@ class PvReader:
         until: datetime,
         now: datetime,
     ) -> tuple[PowerSeries, str | None]:
-        """Return the PV forecast and, when it is stale, a note for the plan."""
-        if self.source is PvSource.SOLCAST:
-            return self._solcast(now)
-        if self.source is PvSource.FORECAST_SOLAR:
-            return await self._forecast_solar(now)
-        return held_measured_pv(measured_kw, start=start, slot=slot, until=until), None
+        """Return the PV forecast and, when a part of it is stale, a note for the plan."""
+        parts: list[tuple[PowerSeries, str | None]] = []
+        if self.source in (PvSource.SOLCAST, PvSource.SOLCAST_AND_FORECAST_SOLAR):
+            parts.append(self._solcast(now))
+        if self.source in (
+            PvSource.FORECAST_SOLAR,
+            PvSource.SOLCAST_AND_FORECAST_SOLAR,
+        ):
+            parts += [
+                await self._forecast_solar(entry_id, now)
+                for entry_id in self.forecast_solar_entries
+            ]
+        if not parts:
+            held = held_measured_pv(measured_kw, start=start, slot=slot, until=until)
+            return held, None
+        notes = [note for _, note in parts if note]
+        return sum_power([series for series, _ in parts]), "; ".join(notes) or None
 
     def _solcast(self, now: datetime) -> tuple[PowerSeries, str | None]:
         days: list[Mapping[str, Any]] = []
@@ -89,35 +105,38 @@ class PvReader:
         self.log.report("Solcast " + ", ".join(self.solcast_entities), series.warnings)
         return series, stale_note("Solcast PV", ForecastSource.SOLCAST, updated_at, now)
 
-    async def _forecast_solar(self, now: datetime) -> tuple[PowerSeries, str | None]:
-        """Ask Forecast.Solar's energy platform, as the Energy dashboard does."""
+    async def _forecast_solar(
+        self, entry_id: str, now: datetime
+    ) -> tuple[PowerSeries, str | None]:
+        """Ask Forecast.Solar's energy platform for one entry, as the Energy dashboard does."""
         warnings: list[str] = []
         response: Mapping[str, Any] | None = None
+        entry = self.hass.config_entries.async_get_entry(entry_id)
+        name = "Forecast.Solar"
+        if len(self.forecast_solar_entries) > 1:
+            name += f" {entry.title if entry else entry_id}"
         try:
             integration = await async_get_integration(self.hass, "forecast_solar")
             platform = await integration.async_get_platform("energy")
-            response = await platform.async_get_solar_forecast(
-                self.hass, self.forecast_solar_entry
-            )
+            response = await platform.async_get_solar_forecast(self.hass, entry_id)
         except (IntegrationNotFound, ImportError, HomeAssistantError) as err:
             warnings.append(f"energy platform: {err}")
         except Exception as err:  # noqa: BLE001 - Forecast.Solar's own code may raise anything
             warnings.append(f"energy platform: {type(err).__name__}: {err}")
         if response is None:
-            warnings = warnings or [f"entry {self.forecast_solar_entry} is not loaded"]
+            warnings = warnings or [f"entry {entry_id} is not loaded"]
             series = PowerSeries(points=(), span_start=None, span_end=None)
         else:
             series = forecast_solar(response)
             warnings += series.warnings
-            entry = self.hass.config_entries.async_get_entry(self.forecast_solar_entry)
             coordinator = getattr(entry, "runtime_data", None)
             if getattr(coordinator, "last_update_success", True):
-                self._forecast_solar_at = now
-        self.log.report("Forecast.Solar", warnings)
+                self._forecast_solar_at[entry_id] = now
+        self.log.report(name, warnings)
         note = stale_note(
-            "Forecast.Solar PV",
+            f"{name} PV",
             ForecastSource.FORECAST_SOLAR,
-            self._forecast_solar_at,
+            self._forecast_solar_at.get(entry_id),
             now,
         )
         return series, note

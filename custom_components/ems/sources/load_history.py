@@ -23,9 +23,10 @@ from custom_components.ems.core.inputs import (
     LoadForecast,
     LoadMethod,
     forecast_load,
-    mean_absolute_error,
+    resample_power,
 )
 from custom_components.ems.core.inputs.series import floor_instant, parse_number
+from custom_components.ems.core.review import forecast_error
 
 _HOUR = timedelta(hours=1)
 
@@ -36,6 +37,7 @@ class LoadAccuracy:
 
     day: date
     mae_kw: float
+    bias_kw: float  # mean of forecast - measured: positive when it expected too much
     method: LoadMethod
     history_hours: int
 
@@ -204,12 +206,18 @@ class LoadHistory:
             history_temperatures=temperatures,
             forecast_temperatures=temperatures,
         )
-        error = mean_absolute_error(forecast.series, measured)
+        predicted = resample_power(forecast.series, [m for m, _ in measured], _HOUR)
+        error = forecast_error(
+            (guess, actual)
+            for guess, (_, actual) in zip(predicted, measured, strict=True)
+            if guess is not None
+        )
         if error is None:
             return None
         return LoadAccuracy(
             day=today - timedelta(days=1),
-            mae_kw=error,
+            mae_kw=error.mae_kw,
+            bias_kw=error.bias_kw,
             method=forecast.method,
             history_hours=forecast.history_hours,
         )

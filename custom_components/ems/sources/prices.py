@@ -15,11 +15,13 @@ from homeassistant.util import dt as dt_util
 from custom_components.ems.const import PriceSource
 from custom_components.ems.core.config import PriceConfig
 from custom_components.ems.core.inputs import (
+    AmberSpike,
     InputsError,
     PricePoint,
     PriceSeries,
     TwoRateTariff,
     attribute_list,
+    detect_source,
     entsoe,
     merge_prices,
     nordpool_core,
@@ -30,11 +32,28 @@ from custom_components.ems.core.inputs import (
 )
 
 from .log import SourceLog
+from .providers import read_amber, read_octopus
 
 SERVICE_RETRY = timedelta(minutes=15)
 """How long a day a price service did not (fully) answer waits before asking again."""
 
 _NO_PRICES = PriceSeries(points=(), currency=None, is_spot=False)
+NO_PRICE_LIST = (
+    "no price list EMS knows in its attributes "
+    "(Nord Pool, ENTSO-e, Amber Electric, Octopus Energy)"
+)
+# How the reasons shown to the user name each adapter.
+SOURCE_NAMES: dict[PriceSource, str] = {
+    PriceSource.AUTO: "no known price list",
+    PriceSource.NORDPOOL_HACS: "Nord Pool, HACS",
+    PriceSource.NORDPOOL_CORE: "Nord Pool",
+    PriceSource.ENTSOE: "ENTSO-e",
+    PriceSource.TIBBER: "Tibber",
+    PriceSource.ATTRIBUTE_LIST: "price list",
+    PriceSource.TWO_RATE: "two-rate tariff",
+    PriceSource.AMBER: "Amber Electric",
+    PriceSource.OCTOPUS: "Octopus Energy",
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -80,13 +99,19 @@ def _covers_day(series: PriceSeries, day: date) -> bool:
 class PriceReader:
     """Reads import and export prices from the source the options name."""
 
-    def __init__(self, hass: HomeAssistant, config: PriceConfig) -> None:
-        """Remember where the prices come from."""
+    def __init__(
+        self, hass: HomeAssistant, config: PriceConfig, log: SourceLog
+    ) -> None:
+        """Remember where the prices come from; warnings go to `log`."""
         self.hass = hass
         self.config = config
         self.entity_id = config.entity_id
         self.source = config.source
-        self.log = SourceLog()
+        self.log = log
+        # Amber's spike flag, when Amber gives the import prices.
+        self.spike: AmberSpike | None = None
+        # What gave the import and export prices, as the user reads it.
+        self.labels: dict[str, str] = {}
         self._nordpool = _DailyCache(self._fetch_nordpool)
         self._tibber = _DailyCache(self._fetch_tibber)
 
@@ -94,42 +119,61 @@ class PriceReader:
         """Return today's and tomorrow's prices (the tariff's up to `until`)."""
         source = self.source
         if source is PriceSource.TWO_RATE:
+            self.labels = dict.fromkeys(("import", "export"), "two-rate tariff")
             return self._two_rate(now, until)
         today = dt_util.as_local(now).date()
         days = [today, today + timedelta(days=1)]
         if source is PriceSource.NORDPOOL_CORE:
             imports = await self._nordpool.read(days, now)
             self.log.report("nordpool.get_prices_for_date", imports.warnings)
+            area = self.config.nordpool_area or "the entry's area"
+            self.labels["import"] = f"nordpool.get_prices_for_date ({area})"
         elif source is PriceSource.TIBBER:
             imports = await self._tibber.read(days, now)
             self.log.report("tibber.get_prices", imports.warnings)
+            self.labels["import"] = "tibber.get_prices"
         else:
-            imports = self._from_entity(self.entity_id, is_spot=is_spot)
+            imports = self._from_entity(self.entity_id, "import", is_spot=is_spot)
         export_entity = self.config.export_entity_id
-        exports = (
-            self._from_entity(export_entity, is_spot=True) if export_entity else imports
-        )
+        if export_entity:
+            exports = self._from_entity(export_entity, "export", is_spot=True)
+        else:
+            exports = imports
+            self.labels["export"] = self.labels["import"]
         # Export prices always go through the export factor and fee.
         return Prices(
             import_prices=imports, export_prices=replace(exports, is_spot=True)
         )
 
-    def _from_entity(self, entity_id: str, *, is_spot: bool) -> PriceSeries:
-        """Read a price entity's list attribute with the adapter the options pick."""
+    def _from_entity(self, entity_id: str, role: str, *, is_spot: bool) -> PriceSeries:
+        """Read a price entity with the adapter the options pick for imports.
+
+        An export sensor gets the adapter its own attributes call for, whatever the
+        import source (a Nord Pool export sensor next to Tibber, say).
+        """
         state = self.hass.states.get(entity_id)
         if state is None:
+            self.labels[role] = entity_id
             self.log.report(entity_id, ["entity not found"])
             return replace(_NO_PRICES, is_spot=is_spot)
         attributes = state.attributes
         unit = attributes.get(ATTR_UNIT_OF_MEASUREMENT)
         unit = unit if isinstance(unit, str) and scale_from_unit(unit) else "EUR/kWh"
-        source = self.source
+        source = self.source if role == "import" else PriceSource.AUTO
         if source is PriceSource.AUTO:
-            if "raw_today" in attributes:
-                source = PriceSource.NORDPOOL_HACS
-            elif "prices_today" in attributes or "prices" in attributes:
-                source = PriceSource.ENTSOE
-        if source is PriceSource.ATTRIBUTE_LIST:
+            source = detect_source(attributes) or (
+                PriceSource.ATTRIBUTE_LIST
+                if self.source is PriceSource.ATTRIBUTE_LIST
+                else PriceSource.AUTO
+            )
+        self.labels[role] = f"{entity_id} ({SOURCE_NAMES[source]})"
+        if source is PriceSource.AMBER:
+            series, spike = read_amber(self.hass, entity_id)
+            if role == "import":
+                self.spike = spike
+        elif source is PriceSource.OCTOPUS:
+            series = read_octopus(self.hass, entity_id)
+        elif source is PriceSource.ATTRIBUTE_LIST:
             series = attribute_list(
                 attributes,
                 attribute=self.config.attribute,
@@ -147,7 +191,7 @@ class PriceReader:
             series = replace(
                 _NO_PRICES,
                 is_spot=is_spot,
-                warnings=("no list of prices in raw_today, prices_today or prices",),
+                warnings=(NO_PRICE_LIST,),
             )
         self.log.report(entity_id, series.warnings)
         return series

@@ -8,24 +8,32 @@ from datetime import datetime, timedelta
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
-from custom_components.ems.const import DOMAIN
+from custom_components.ems.const import DOMAIN, PvSource
 from custom_components.ems.core.config import EmsConfig, PlanningConfig
 from custom_components.ems.core.house import HouseReadings
 from custom_components.ems.core.inputs import (
     AlignedInputs,
+    InputIssue,
     InputsError,
     IssueKind,
+    StormReserve,
     align_inputs,
+    describe_coverage,
+    grid_fee_series,
     slot_start,
 )
 
+from .alerts import WarningReader
 from .forecasts import PvReader, WeatherReader
 from .load_history import LoadAccuracy, LoadHistory
 from .log import SourceLog
-from .prices import PriceReader
+from .prices import PriceReader, Prices
 
 ISSUE_PRICES_MISSING = "prices_missing"
+# PV above this with no forecast set up is worth saying.
+PV_PRODUCING_KW = 0.1
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -34,6 +42,8 @@ class GatheredInputs:
 
     aligned: AlignedInputs | None
     issues: tuple[str, ...]
+    # The reserve a weather warning calls for (None: no warning in force or announced).
+    storm: StormReserve | None = None
 
 
 class InputsReader:
@@ -44,13 +54,22 @@ class InputsReader:
     ) -> None:
         """Set up the readers the configuration names."""
         self.hass = hass
-        self.prices = PriceReader(hass, config.prices)
-        forecasts_log = SourceLog()
-        self.pv = PvReader(hass, config.forecasts, forecasts_log)
-        self.weather = WeatherReader(hass, config.forecasts, forecasts_log)
+
+        def starting() -> bool:
+            return hass.state is not CoreState.running
+
+        self.prices = PriceReader(hass, config.prices, SourceLog(starting))
+        self.pv = PvReader(hass, config.forecasts, SourceLog(starting))
+        self.weather = WeatherReader(hass, config.forecasts, SourceLog(starting))
+        self.warnings = WarningReader(hass, config.warnings, SourceLog(starting))
         self.load = LoadHistory(hass, config.house, config.forecasts)
         self.issue_id = f"{ISSUE_PRICES_MISSING}_{entry.entry_id}"
         self._title = entry.title
+        self._pv_source = config.forecasts.pv_source
+        # What is wrong with a source now, by source ("prices", "pv_forecast", "warnings").
+        self.problems: dict[str, str] = {}
+        # Why there is no price now, naming the source (None while there is one).
+        self._no_price: str | None = None
 
     @property
     def load_accuracy(self) -> LoadAccuracy | None:
@@ -88,6 +107,7 @@ class InputsReader:
             until=until,
             now=now,
         )
+        storm = self.warnings.read(now)
         load = await self.load.forecast(
             start=start,
             hours=config.horizon_hours + 1,
@@ -104,21 +124,90 @@ class InputsReader:
             tariff=config.tariff,
             pv=pv,
             load=load.series,
+            grid_fees=grid_fee_series(
+                config.grid_fees, self.hass.config.time_zone, start, until
+            )
+            if config.grid_fees is not None
+            else None,
         )
-        self._update_repair(aligned)
-        notes = (note for note in (pv_note, weather_note) if note)
+        self._no_price = next(
+            (
+                self._why_no_price(issue, prices)
+                for issue in aligned.issues
+                if issue.kind is IssueKind.NO_PRICES
+            ),
+            None,
+        )
+        self._update_repair()
+        self.problems = self._source_problems(readings)
+        notes = [note for note in (pv_note, weather_note) if note]
+        if (missing := self.problems.get("pv_forecast")) and missing not in notes:
+            notes.append(missing)
+        notes += self._spike_notes(until)
+        if storm is not None:
+            notes.append(storm_note(storm))
+        details = [
+            f"{issue.detail}: {self._no_price}"
+            if issue.kind is IssueKind.NO_PRICES
+            else issue.detail
+            for issue in aligned.issues
+        ]
+        price_gap = any(issue.kind is IssueKind.PRICE_GAP for issue in aligned.issues)
         return GatheredInputs(
             aligned=aligned,
             issues=(
-                *(issue.detail for issue in aligned.issues),
-                *(self.prices.log.current() if aligned.issues else ()),
+                *details,
+                *(self.prices.log.current() if price_gap else ()),
                 *notes,
             ),
+            storm=storm,
         )
 
-    def _update_repair(self, aligned: AlignedInputs) -> None:
+    def _why_no_price(self, issue: InputIssue, prices: Prices) -> str:
+        """Name the source without a price now and what is wrong with it."""
+        zone = dt_util.get_default_time_zone()
+        reasons: dict[str, list[str]] = {}
+        for role in issue.missing:
+            series = prices.import_prices if role == "import" else prices.export_prices
+            label = self.prices.labels.get(role, role)
+            why = describe_coverage(series, issue.at, zone)
+            reasons.setdefault(f"{label}: {why}", []).append(role)
+        return "; ".join(
+            f"{' and '.join(roles)} prices from {reason}"
+            for reason, roles in reasons.items()
+        )
+
+    def _spike_notes(self, until: datetime) -> list[str]:
+        """Say when Amber Electric forecasts a price spike within the horizon."""
+        spike = self.prices.spike
+        ahead = [start for start in spike.ahead if start < until] if spike else []
+        if not ahead:
+            return []
+        first = dt_util.as_local(ahead[0])
+        return [f"Amber Electric forecasts a price spike from {first:%Y-%m-%d %H:%M}"]
+
+    def _source_problems(self, readings: HouseReadings) -> dict[str, str]:
+        """Return the sources that fail now, and a PV forecast missing while PV runs."""
+        problems: dict[str, str] = {}
+        if self._no_price is not None:
+            problems["prices"] = f"no price for now: {self._no_price}"
+        elif prices := self.prices.log.current():
+            problems["prices"] = "; ".join(prices)
+        if pv := self.pv.log.current():
+            problems["pv_forecast"] = "; ".join(pv)
+        if warnings := self.warnings.log.current():
+            problems["warnings"] = "; ".join(warnings)
+        producing = readings.pv_kw or 0.0
+        if self._pv_source is PvSource.NONE and producing >= PV_PRODUCING_KW:
+            problems["pv_forecast"] = (
+                f"no PV forecast is set up while the PV sensor shows {producing:g} kW: "
+                "the plan counts no PV (choose one in the options)"
+            )
+        return problems
+
+    def _update_repair(self) -> None:
         """Raise a repair issue while today's prices are missing; clear it after."""
-        if any(issue.kind is IssueKind.NO_PRICES for issue in aligned.issues):
+        if self._no_price is not None:
             # Sources load in any order at startup; only a running house counts.
             if self.hass.state is CoreState.running:
                 ir.async_create_issue(
@@ -130,16 +219,26 @@ class InputsReader:
                     translation_key=ISSUE_PRICES_MISSING,
                     translation_placeholders={
                         "title": self._title,
-                        "source": self._source_name(),
+                        "source": self._no_price,
                     },
                 )
         else:
             ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
 
-    def _source_name(self) -> str:
-        source = self.prices.source.value
-        return f"{source} ({self.prices.entity_id})"
-
     def async_clear(self) -> None:
         """Remove the entry's repair issue (the entry is unloading)."""
         ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+
+
+def storm_note(storm: StormReserve) -> str:
+    """Return the plan's note for a storm reserve, in local time."""
+    start = dt_util.as_local(storm.start)
+    end = (
+        f"{dt_util.as_local(storm.end):%Y-%m-%d %H:%M}"
+        if storm.end is not None
+        else "its end"
+    )
+    return (
+        f"storm reserve {storm.soc_percent:g} % for {storm.name} "
+        f"from {start:%Y-%m-%d %H:%M} to {end}"
+    )

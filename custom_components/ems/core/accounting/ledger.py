@@ -212,11 +212,26 @@ class Ledger:
             self._apply(
                 start, partial(PeriodTotals.credited, outcome=outcome, spec=spec)
             )
+            self._charge_fixed(start, end)
 
     def _book_gap(self, start: datetime, end: datetime) -> None:
         for piece_start, piece_end in cut_at_midnights(start, end, self._config.zone):
             hours = (piece_end - piece_start).total_seconds() / 3600.0
             self._apply(piece_start, partial(PeriodTotals.with_gap, hours=hours))
+            self._charge_fixed(piece_start, piece_end)
+
+    def _charge_fixed(self, start: datetime, end: datetime) -> None:
+        """Accrue the daily charge over [start, end), within one local day.
+
+        Time without data is charged too: the charge is due whatever was measured.
+        A day of 23 or 25 hours (DST) is charged the whole daily amount.
+        """
+        if not self._config.daily_charge:
+            return
+        day_start, day_end = self._bounds(PeriodKind.DAY, start)
+        share = (end - start) / (day_end - day_start)
+        amount = self._config.daily_charge * share
+        self._apply(start, partial(PeriodTotals.with_fixed_charge, amount=amount))
 
     def _apply(
         self, at: datetime, change: Callable[[PeriodTotals], PeriodTotals]

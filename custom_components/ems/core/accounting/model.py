@@ -80,6 +80,8 @@ class LedgerConfig:
     zone: ZoneInfo
     billing_start_day: int = 1
     max_gap: timedelta = DEFAULT_MAX_GAP
+    # A fixed charge per day (standing charge), accrued over the day's hours.
+    daily_charge: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject a billing day that not every month has, and a useless gap limit."""
@@ -88,6 +90,7 @@ class LedgerConfig:
             f"billing_start_day must be 1-28, not {self.billing_start_day}",
         )
         _check(self.max_gap > timedelta(0), "max_gap must be positive")
+        _finite_or_none("daily_charge", self.daily_charge)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

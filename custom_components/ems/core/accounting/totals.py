@@ -14,6 +14,7 @@ from .model import AccountingError, BatterySpec, EnergyFlows, PeriodKind
 MONEY_KEYS = (
     "import_cost",
     "export_revenue",
+    "fixed_charge",
     "net_cost",
     "cost_no_battery",
     "cost_self_use",
@@ -95,7 +96,8 @@ class PeriodTotals:
     Money in the prices' currency. `cost_no_battery` replays the measured PV and load
     with no battery; `cost_self_use` with the same battery in plain self use, starting
     from the stored energy measured at the period start (`self_use_stored_kwh` is that
-    simulation's state). `wacb_per_kwh` is the battery's average cost at the last
+    simulation's state). The fixed daily charge (`fixed_charge`) is in the net cost
+    and in both counterfactuals: every house pays it, battery or not. `wacb_per_kwh` is the battery's average cost at the last
     interval booked. Start and end are UTC instants.
     """
 
@@ -120,11 +122,12 @@ class PeriodTotals:
     self_use_stored_kwh: float = 0.0
     covered_hours: float = 0.0
     gap_hours: float = 0.0
+    fixed_charge: float = 0.0
 
     @property
     def net_cost(self) -> float:
-        """Return import cost minus export revenue."""
-        return self.import_cost - self.export_revenue
+        """Return import cost minus export revenue, plus the fixed charge."""
+        return self.import_cost - self.export_revenue + self.fixed_charge
 
     @property
     def savings_vs_no_battery(self) -> float:
@@ -183,6 +186,15 @@ class PeriodTotals:
         """Return the totals with `hours` of missing data counted."""
         return replace(self, gap_hours=self.gap_hours + hours)
 
+    def with_fixed_charge(self, amount: float) -> PeriodTotals:
+        """Return the totals with a share of the fixed daily charge added."""
+        return replace(
+            self,
+            fixed_charge=self.fixed_charge + amount,
+            cost_no_battery=self.cost_no_battery + amount,
+            cost_self_use=self.cost_self_use + amount,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the stored fields as JSON-able values."""
         data: dict[str, Any] = {
@@ -197,7 +209,12 @@ class PeriodTotals:
     def from_dict(cls, data: dict[str, Any], capacity_kwh: float) -> PeriodTotals:
         """Rebuild totals stored by `to_dict`, with today's capacity."""
         try:
-            values = {field.name: data[field.name] for field in fields(cls)}
+            # Books stored before the fixed charge existed have none.
+            values = {"fixed_charge": 0.0} | {
+                field.name: data[field.name]
+                for field in fields(cls)
+                if field.name in data or field.name != "fixed_charge"
+            }
             values["kind"] = PeriodKind(values["kind"])
             values["start"] = datetime.fromisoformat(values["start"])
             values["end"] = datetime.fromisoformat(values["end"])

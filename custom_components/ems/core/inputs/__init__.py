@@ -1,5 +1,6 @@
 """Inputs for the planner: price and PV adapters, slot alignment, load forecast (pure)."""
 
+from .alerts import Severity, StormReserve, WeatherWarning, read_warnings, storm_reserve
 from .align import (
     AlignedInputs,
     InputIssue,
@@ -10,6 +11,7 @@ from .align import (
     slot_start,
     slot_starts,
 )
+from .grid_fees import GridFeeSchedule, grid_fee_series, parse_windows
 from .load import LoadForecast, LoadMethod, forecast_load, mean_absolute_error
 from .prices import (
     attribute_list,
@@ -21,13 +23,15 @@ from .prices import (
     scale_from_unit,
     tibber,
 )
-from .pv import SolcastEstimate, forecast_solar, held_measured_pv, solcast
+from .providers import AmberSpike, amber, detect_source, octopus
+from .pv import SolcastEstimate, forecast_solar, held_measured_pv, solcast, sum_power
 from .series import (
     InputsError,
     PowerPoint,
     PowerSeries,
     PricePoint,
     PriceSeries,
+    describe_coverage,
     describe_warnings,
     merge_prices,
 )
@@ -45,6 +49,8 @@ __all__ = [
     "UPDATE_PERIOD",
     "WEATHER_CACHE",
     "AlignedInputs",
+    "AmberSpike",
+    "GridFeeSchedule",
     "ForecastSource",
     "InputIssue",
     "InputsError",
@@ -55,29 +61,41 @@ __all__ = [
     "PowerSeries",
     "PricePoint",
     "PriceSeries",
+    "Severity",
     "SolcastEstimate",
+    "StormReserve",
     "TemperatureForecast",
     "TwoRateTariff",
+    "WeatherWarning",
     "align_inputs",
+    "amber",
     "attribute_list",
     "currency_of",
+    "describe_coverage",
     "describe_warnings",
+    "detect_source",
     "energy_unit_scale",
     "entsoe",
     "forecast_load",
     "forecast_solar",
+    "grid_fee_series",
     "held_measured_pv",
     "is_stale",
     "mean_absolute_error",
     "merge_prices",
     "nordpool_core",
     "nordpool_hacs",
+    "octopus",
+    "parse_windows",
+    "read_warnings",
     "resample_power",
     "resample_prices",
     "scale_from_unit",
     "slot_start",
     "slot_starts",
     "solcast",
+    "storm_reserve",
+    "sum_power",
     "tibber",
     "two_rate_prices",
     "weather_temperatures",

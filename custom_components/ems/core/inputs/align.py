@@ -31,6 +31,8 @@ class InputIssue:
     kind: IssueKind
     at: datetime
     detail: str
+    # The price series with no price at `at` ("import", "export"), for NO_PRICES.
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -142,10 +144,12 @@ def align_inputs(
     tariff: RetailTariff,
     pv: PowerSeries,
     load: PowerSeries,
+    grid_fees: PriceSeries | None = None,
 ) -> AlignedInputs:
     """Put every input on the slot grid from `start`, as far as prices are known.
 
-    Spot prices go through `tariff` (buy for import, sell for export); retail prices
+    Spot prices go through `tariff` (buy for import, sell for export), and spot import
+    prices also get the time-of-day `grid_fees` (per kWh, after VAT); retail prices
     pass through. The horizon ends at the first slot either price does not cover, or
     at `max_horizon`; prices are never invented. PV missing past its forecast counts
     as zero, load missing as the mean of the known load; both are reported.
@@ -159,6 +163,12 @@ def align_inputs(
     sell = tariff.sell if export_prices.is_spot else float
     imports = resample_prices(import_prices, starts, slot, buy)
     exports = resample_prices(export_prices, starts, slot, sell)
+    if grid_fees is not None and import_prices.is_spot:
+        fees = resample_prices(grid_fees, starts, slot)
+        imports = [
+            None if price is None or fee is None else price + fee
+            for price, fee in zip(imports, fees, strict=True)
+        ]
     issues: list[InputIssue] = []
     length = next(
         (
@@ -169,7 +179,9 @@ def align_inputs(
         count,
     )
     if length < count:
-        issues += _price_issues(length, starts, import_prices, export_prices)
+        issues += _price_issues(
+            length, starts, imports, exports, (import_prices, export_prices)
+        )
     starts = starts[:length]
     pv_kw = _filled(
         resample_power(pv, starts, slot), IssueKind.PV_SHORT, issues, starts
@@ -194,20 +206,27 @@ def align_inputs(
 def _price_issues(
     length: int,
     starts: Sequence[datetime],
-    import_prices: PriceSeries,
-    export_prices: PriceSeries,
+    imports: Sequence[float | None],
+    exports: Sequence[float | None],
+    sources: tuple[PriceSeries, PriceSeries],
 ) -> list[InputIssue]:
     at = starts[length]
     if length == 0:
+        missing = tuple(
+            name
+            for name, values in (("import", imports), ("export", exports))
+            if values[0] is None
+        )
         return [
             InputIssue(
-                kind=IssueKind.NO_PRICES, at=at, detail="no price for the current slot"
+                kind=IssueKind.NO_PRICES,
+                at=at,
+                detail="no price for the current slot",
+                missing=missing,
             )
         ]
     resumes_later = any(
-        at < point.start < starts[-1]
-        for series in (import_prices, export_prices)
-        for point in series.points
+        at < point.start < starts[-1] for series in sources for point in series.points
     )
     if not resumes_later:
         return []

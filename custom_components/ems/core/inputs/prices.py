@@ -153,8 +153,12 @@ def nordpool_hacs(
 def nordpool_core(
     response: Mapping[str, object], *, area: str, currency: str | None = None
 ) -> PriceSeries:
-    """Read a `nordpool.get_prices_for_date` response: {area: [{start, end, price}]}, per MWh."""
+    """Read a `nordpool.get_prices_for_date` response: {area: [{start, end, price}]}, per MWh.
+
+    The area is matched in any case ("se4" finds the answer's "SE4").
+    """
     warnings: list[str] = []
+    area = next((key for key in response if key.upper() == area.upper()), area)
     points = _points_with_ends(
         _read_list(response, area, warnings),
         where=area,

@@ -112,6 +112,57 @@ def forecast_solar(response: Mapping[str, object]) -> PowerSeries:
     return _series(points, warnings, span=span)
 
 
+def sum_power(parts: Sequence[PowerSeries]) -> PowerSeries:
+    """Sum forecasts of several arrays (roofs, sources) into one kW series.
+
+    A part without data (its source failed) is left out; the sum spans where every
+    other part is known, so no roof is silently counted as dark.
+    """
+    known = [part for part in parts if part.span_start and part.span_end]
+    warnings = [warning for part in parts for warning in part.warnings]
+    if len(known) <= 1:
+        only = (
+            known[0]
+            if known
+            else PowerSeries(points=(), span_start=None, span_end=None)
+        )
+        return PowerSeries(
+            points=only.points,
+            span_start=only.span_start,
+            span_end=only.span_end,
+            warnings=tuple(warnings),
+        )
+    begin = max(part.span_start for part in known if part.span_start)
+    end = min(part.span_end for part in known if part.span_end)
+    if begin >= end:
+        return PowerSeries(
+            points=(), span_start=None, span_end=None, warnings=tuple(warnings)
+        )
+    cuts = sorted(
+        {begin, end}
+        | {
+            moment
+            for part in known
+            for point in part.points
+            for moment in (point.start, point.end)
+            if begin < moment < end
+        }
+    )
+    points: list[PowerPoint] = []
+    for start, stop in zip(cuts, cuts[1:], strict=False):
+        kw = sum(
+            point.kw
+            for part in known
+            for point in part.points
+            if point.start <= start and stop <= point.end
+        )
+        if kw > 0.0:
+            points.append(PowerPoint(start=start, end=stop, kw=kw))
+    return PowerSeries(
+        points=tuple(points), span_start=begin, span_end=end, warnings=tuple(warnings)
+    )
+
+
 def held_measured_pv(
     measured_kw: float, *, start: datetime, slot: timedelta, until: datetime
 ) -> PowerSeries:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 import math
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -171,3 +171,23 @@ def describe_warnings(
     more = len(warnings) - shown
     listed = "; ".join(warnings[:shown])
     return f"{source}: {listed}" + (f" (and {more} more)" if more > 0 else "")
+
+
+def describe_coverage(series: PriceSeries, at: datetime, zone: tzinfo) -> str:
+    """Say why a price series has no price at `at`, in the local time of `zone`."""
+    if series.warnings:
+        more = len(series.warnings) - 2
+        listed = "; ".join(series.warnings[:2])
+        return listed + (f" (and {more} more)" if more > 0 else "")
+    if not series.points:
+        return "it lists no prices"
+
+    def local(moment: datetime) -> str:
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    first, last = series.points[0], series.points[-1]
+    if at < first.start:
+        return f"its first price starts at {local(first.start)}, after {local(at)}"
+    if at >= last.end:
+        return f"its last price ended at {local(last.end)}"
+    return f"no price covers {local(at)}"
