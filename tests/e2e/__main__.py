@@ -4,9 +4,12 @@ A copy of the development Home Assistant (config/) on a free port of 127.0.0.1 i
 through the REST API, gets EMS through its config flow (the simulated house, no inverter)
 and serves dashboards/ems.yaml as a YAML dashboard. Headless Chromium, logged in through
 the frontend's stored tokens, loads the view; the run fails when a card reports an error,
-a template does not render, or the cards do not appear in time. The screenshot goes to
-docs/dashboard.png and, with Home Assistant's log and the browser console, to an artifacts
-directory.
+the EMS plan card does not draw the plan or show a slot's reason when pointed at, its
+code throws, a template does not render, or the cards do not appear in time. It looks
+at the view on a desktop (1400 px) and on a phone (412 px, light and dark). The
+screenshots go to docs/dashboard.png, docs/dashboard-mobile.png and
+docs/dashboard-mobile-dark.png and, with Home Assistant's log and the browser console,
+to an artifacts directory.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import io
 import json
 import logging
 from pathlib import Path
+import re
 import shutil
 import sys
 import tempfile
@@ -45,7 +49,14 @@ START_TIMEOUT = 300.0
 PLAN_TIMEOUT = 300.0
 CARDS_TIMEOUT = 180.0
 WIDTH = 1400
+PHONE_WIDTH = 412
+MAX_HEIGHT = 5000
 CARDS_SCRIPT = (Path(__file__).parent / "cards.js").read_text()
+HOVER_SCRIPT = (Path(__file__).parent / "hover.js").read_text()
+EDITOR_SCRIPT = (Path(__file__).parent / "editor.js").read_text()
+EDITED = {"type": "custom:ems-plan-card", "config_entry_id": "abc"}
+# What the plan card's details show for a slot: its day and times, then a table.
+SLOT_DETAILS = re.compile(r"\d{2}:\d{2}–\d{2}:\d{2}.*Battery \(\+ charging\)")
 LOGGER = logging.getLogger("e2e")
 
 
@@ -67,14 +78,28 @@ def dashboard_cards(config: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def expected_elements(cards: list[dict[str, Any]]) -> Counter[str]:
-    """Return how many elements of each core card type the view must show."""
-    return Counter(f"hui-{card['type']}-card" for card in cards)
+    """Return how many elements of each card type the view must show.
+
+    A core card is `hui-<type>-card`; a custom card (`custom:<element>`) is its element.
+    """
+    return Counter(
+        card["type"].removeprefix("custom:")
+        if card["type"].startswith("custom:")
+        else f"hui-{card['type']}-card"
+        for card in cards
+    )
 
 
 def missing_cards(shown: dict[str, Any], expected: Counter[str]) -> list[str]:
     """Return the card elements the page does not show (yet)."""
     present = Counter(shown.get("cards", {}))
+    present["ems-plan-card"] = len(shown.get("plans", []))
     return sorted((expected - present).elements())
+
+
+def plans_drawn(shown: dict[str, Any]) -> bool:
+    """Return True when every plan card has loaded its plan (or failed)."""
+    return all(plan["state"] not in ("", "loading") for plan in shown.get("plans", []))
 
 
 async def wait_for_cards(
@@ -90,6 +115,7 @@ async def wait_for_cards(
             not missing_cards(shown, expected)
             and shown["spinners"] == 0
             and all(shown["markdown"])
+            and plans_drawn(shown)
         )
         if (ready or shown["errors"]) and shown == previous:
             return shown
@@ -103,13 +129,41 @@ async def wait_for_cards(
     )
 
 
-def check_cards(shown: dict[str, Any]) -> None:
-    """Raise when a card shows an error or a warning, or the plan table is missing."""
+def check_cards(shown: dict[str, Any], exceptions: list[str]) -> None:
+    """Raise when a card shows an error or a warning, or the plan card draws no plan."""
     problems = [*shown["errors"], *shown["warnings"]]
+    problems += [
+        f"the plan card failed: {p['error']}" for p in shown["plans"] if p["error"]
+    ]
+    problems += [f"exception: {text}" for text in exceptions if "/ems/" in text]
     if problems:
         raise DashboardError("the dashboard reports errors: " + " | ".join(problems))
-    if not any("Hour Mode Battery kW" in text for text in shown["markdown"]):
-        raise DashboardError("the plan table is not on the dashboard")
+    if not shown["plans"]:
+        raise DashboardError("the plan card is not on the dashboard")
+    for plan in shown["plans"]:
+        if plan["state"] != "ready" or plan["slots"] < 2 or not plan["drawn"]:
+            raise DashboardError(f"the plan card does not draw the plan: {plan}")
+        if not SLOT_DETAILS.search(plan["details"]):
+            raise DashboardError(f"the plan card shows no slot: {plan['details']!r}")
+
+
+def check_editor(answer: dict[str, Any]) -> None:
+    """Raise unless the card's editor offers the EMS entries and reports a change."""
+    if "error" in answer:
+        raise DashboardError(f"the plan card's editor: {answer}")
+    if "config_entry" not in answer["selectors"] or answer["config"] != EDITED:
+        raise DashboardError(f"the plan card's editor does not pick an entry: {answer}")
+
+
+def check_pointing(answer: dict[str, Any]) -> None:
+    """Raise unless pointing at the chart (mouse and finger) shows that slot's reason."""
+    if "error" in answer:
+        raise DashboardError(f"cannot point at the plan card: {answer['error']}")
+    if answer["mouse"] == answer["touch"]:
+        raise DashboardError(f"pointing at two slots shows the same: {answer}")
+    for how in ("mouse", "touch"):
+        if not SLOT_DETAILS.search(answer[how]):
+            raise DashboardError(f"pointing ({how}) shows no slot: {answer[how]!r}")
 
 
 async def check_templates(api: Api, cards: list[dict[str, Any]]) -> None:
@@ -153,12 +207,20 @@ def setup_failures(log_file: Path) -> str:
 
 
 async def plan_ready(api: Api) -> dict[str, Any] | None:
-    """Return the plan sensor once it has a plan with slots."""
+    """Return ems.get_plan's answer once there is a plan with slots."""
     state = await api.state("sensor.ems_plan")
-    if state and state["state"] not in ("unknown", "unavailable"):
-        if state["attributes"].get("slots"):
-            return state
-    return None
+    if state is None or state["state"] in ("unknown", "unavailable"):
+        return None
+    answer = await api.get_plan()
+    return answer if answer.get("plan") and answer["plan"]["slots"] else None
+
+
+async def screenshot(browser: Chromium, shown: dict[str, Any], width: int) -> bytes:
+    """Return the whole view at `width` as a small PNG."""
+    height = min(max(shown["height"] + 16, 800), MAX_HEIGHT)
+    return small_png(
+        await browser.screenshot(width, height, mobile=width == PHONE_WIDTH)
+    )
 
 
 def small_png(png: bytes) -> bytes:
@@ -234,7 +296,7 @@ async def run(args: argparse.Namespace, artifacts: Path, log: list[str]) -> None
                 timeout=PLAN_TIMEOUT,
                 alive=alive,
             )
-            step(f"plan: {plan['state']}, {len(plan['attributes']['slots'])} slots")
+            step(f"plan: {len(plan['plan']['slots'])} slots, issues {plan['issues']}")
             await check_templates(api, cards)
 
             async with Chromium(args.chromium, log=log.append) as browser:
@@ -246,28 +308,39 @@ async def run(args: argparse.Namespace, artifacts: Path, log: list[str]) -> None
                         f"localStorage.setItem('hassTokens', {json.dumps(tokens)});"
                     ),
                 )
-                await browser.call(
-                    "Emulation.setDeviceMetricsOverride",
-                    width=WIDTH,
-                    height=1000,
-                    deviceScaleFactor=1,
-                    mobile=False,
-                )
+
+                async def look(name: str, width: int) -> tuple[Path, bytes]:
+                    """Wait for the cards at `width`, keep a screenshot, check them."""
+                    await browser.viewport(width, 1000, mobile=width == PHONE_WIDTH)
+                    shown = await wait_for_cards(browser, expected, log)
+                    step(f"{width} px: cards {shown['cards']}, plan {shown['plans']}")
+                    png = await screenshot(browser, shown, width)
+                    (artifacts / name).write_bytes(png)
+                    (artifacts / f"{name}.json").write_text(json.dumps(shown, indent=2))
+                    check_cards(shown, browser.exceptions)
+                    if any(plan["width"] > width for plan in shown["plans"]):
+                        raise DashboardError(f"the plan card is wider than {width} px")
+                    return args.screenshot.with_name(name), png
+
+                await browser.viewport(WIDTH, 1000)
                 url = f"{base_url}/{DASHBOARD_URL}/plan"
                 step(f"opening {url} in Chromium")
                 await browser.call("Page.navigate", url=url)
-                shown = await wait_for_cards(browser, expected, log)
-                step(f"cards shown: {shown['cards']}")
-                height = min(max(shown["height"] + 16, 800), 4000)
-                png = small_png(await browser.screenshot(WIDTH, height))
-                (artifacts / "dashboard.png").write_bytes(png)
-                (artifacts / "cards.json").write_text(json.dumps(shown, indent=2))
-                check_cards(shown)
+                stem = args.screenshot.stem
+                screenshots = [await look(args.screenshot.name, WIDTH)]
+                pointed = await browser.evaluate(HOVER_SCRIPT)
+                log.append(f"pointing at the plan: {json.dumps(pointed)}")
+                check_pointing(pointed)
+                edited = await browser.evaluate(EDITOR_SCRIPT)
+                log.append(f"the card's editor: {json.dumps(edited)}")
+                check_editor(edited)
+                screenshots.append(await look(f"{stem}-mobile.png", PHONE_WIDTH))
+                await browser.color_scheme("dark")
+                screenshots.append(await look(f"{stem}-mobile-dark.png", PHONE_WIDTH))
             check_log(config / "home-assistant.log")
-            args.screenshot.write_bytes(png)
-            step(
-                f"dashboard OK; screenshot ({len(png) // 1024} KiB) in {args.screenshot}"
-            )
+            for path, png in screenshots:
+                path.write_bytes(png)
+                step(f"dashboard OK; screenshot ({len(png) // 1024} KiB) in {path}")
     finally:
         await stop_process_group(hass, grace=60)
         for name in ("home-assistant.log",):

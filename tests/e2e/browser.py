@@ -59,6 +59,7 @@ class Chromium:
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.outside_requests: list[str] = []
+        self.exceptions: list[str] = []
 
     async def __aenter__(self) -> Self:
         """Start Chromium and attach to its first page."""
@@ -128,7 +129,8 @@ class Chromium:
         elif method == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails", {})
             description = details.get("exception", {}).get("description")
-            self._log(f"exception: {description or details.get('text')}")
+            self.exceptions.append(str(description or details.get("text")))
+            self._log(f"exception: {self.exceptions[-1]}")
         elif method == "Network.requestWillBeSent":
             url: str = params.get("request", {}).get("url", "")
             if url.startswith(("http:", "https:", "ws:", "wss:")) and not url.split(
@@ -168,16 +170,30 @@ class Chromium:
             raise BrowserError(f"script failed: {result['exceptionDetails']}")
         return result.get("result", {}).get("value")
 
-    async def screenshot(self, width: int, height: int) -> bytes:
-        """Return a PNG of the page at width x height CSS pixels."""
+    async def viewport(self, width: int, height: int, *, mobile: bool = False) -> None:
+        """Show the page at width x height CSS pixels, as a phone when `mobile`."""
         await self.call(
             "Emulation.setDeviceMetricsOverride",
             width=width,
             height=height,
             deviceScaleFactor=1,
-            mobile=False,
+            mobile=mobile,
         )
-        await asyncio.sleep(2)  # let the charts redraw at the new size
+        await asyncio.sleep(2)  # let the cards redraw at the new size
+
+    async def color_scheme(self, scheme: str) -> None:
+        """Make the page see the system's colour scheme as `light` or `dark`."""
+        await self.call(
+            "Emulation.setEmulatedMedia",
+            features=[{"name": "prefers-color-scheme", "value": scheme}],
+        )
+        await asyncio.sleep(2)  # let the theme change
+
+    async def screenshot(
+        self, width: int, height: int, *, mobile: bool = False
+    ) -> bytes:
+        """Return a PNG of the page at width x height CSS pixels."""
+        await self.viewport(width, height, mobile=mobile)
         result = await self.call("Page.captureScreenshot", format="png")
         return base64.b64decode(result["data"])
 

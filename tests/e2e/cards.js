@@ -61,6 +61,15 @@
           .length
       : -1,
     charts: named("ha-chart-base").length,
+    // The EMS plan card (its own element, drawn in its shadow root).
+    plans: named("ems-plan-card").map((card) => ({
+      state: card.dataset.state || "",
+      slots: Number(card.dataset.slots || 0),
+      error: card.dataset.error || null,
+      drawn: Boolean(card.shadowRoot?.querySelector(".chart svg path")),
+      width: Math.round(card.getBoundingClientRect().width),
+      details: text(card.shadowRoot?.querySelector(".details")),
+    })),
     height: view
       ? Math.ceil(view.getBoundingClientRect().bottom + window.scrollY)
       : 0,

@@ -103,7 +103,7 @@ def prepare_config(workdir: Path, port: int) -> Path:
 
     configuration = config / "configuration.yaml"
     text, count = re.subn(
-        r"(?m)^(\s+server_port:\s*)\d+\s*$", rf"\g<1>{port}", configuration.read_text()
+        r"(?m)^(\s+server_port:\s*).*$", rf"\g<1>{port}", configuration.read_text()
     )
     if count != 1 or "filename: dashboards/ems.yaml" not in text:
         raise HomeAssistantError(
@@ -253,6 +253,13 @@ class Api:
                 return None
             raise
         return state
+
+    async def get_plan(self) -> dict[str, Any]:
+        """Return the answer of ems.get_plan, called as an automation would."""
+        answer: dict[str, Any] = await self.request(
+            "POST", "/api/services/ems/get_plan?return_response", {}
+        )
+        return dict(answer["service_response"])
 
     async def render(self, template: str) -> str:
         """Render a template as the markdown card does; raise on template errors."""

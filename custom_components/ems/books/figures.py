@@ -48,6 +48,7 @@ _DETAILS: dict[str, tuple[str, ...]] = {
     "net_cost": (
         "import_cost",
         "export_revenue",
+        "fixed_charge",
         "import_kwh",
         "export_kwh",
         "pv_kwh",

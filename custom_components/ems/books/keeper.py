@@ -21,7 +21,9 @@ differences instead (`accounting_meters`).
 
 The books are saved with a delay and on unload; a restored ledger ignores samples it
 has booked already, so a restart neither loses nor double-counts energy. The last meter
-readings are saved beside the books under `meters` (books saved without it still load).
+readings are saved beside the books under `meters`, and the review of today's and
+yesterday's slots, planned against measured (`core.review`), under `review` (books
+saved without them still load).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from custom_components.ems.core.accounting import (
     period_bounds,
 )
 from custom_components.ems.core.config import EmsConfig
+from custom_components.ems.core.review import PlanReview, ReviewError
 from custom_components.ems.planner import Plan
 
 from .meters import EnergyMeters, meter_entities
@@ -69,7 +72,7 @@ def storage_key(entry_id: str) -> str:
 
 
 def ledger_config(hass: HomeAssistant, config: EmsConfig) -> LedgerConfig:
-    """Return the books' configuration: the entry's battery, the home's time zone."""
+    """Return the books' configuration: the battery, the time zone, the daily charge."""
     battery = config.battery
     return LedgerConfig(
         battery=BatterySpec(
@@ -83,6 +86,7 @@ def ledger_config(hass: HomeAssistant, config: EmsConfig) -> LedgerConfig:
         ),
         zone=ZoneInfo(hass.config.time_zone),
         billing_start_day=config.billing_start_day,
+        daily_charge=config.prices.daily_charge,
     )
 
 
@@ -110,6 +114,8 @@ class EmsAccounting:
             hass, STORAGE_VERSION, storage_key(entry_id)
         )
         self.ledger = Ledger(self._config)
+        self._slot_minutes = config.planning.slot_minutes
+        self.review = PlanReview(self._config.zone, self._slot_minutes)
         self._listeners: list[Callable[[], None]] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._unsub_midnight: CALLBACK_TYPE | None = None
@@ -132,13 +138,22 @@ class EmsAccounting:
             stored = None
         if self._meters is not None and stored is not None:
             self._meters.restore(stored.get("meters"))
+        if stored is not None and stored.get("review") is not None:
+            try:
+                self.review = PlanReview.from_dict(
+                    self._config.zone, self._slot_minutes, stored["review"]
+                )
+            except ReviewError as err:
+                LOGGER.warning("EMS starts its review of the plan afresh: %s", err)
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
         """Sample now, on coordinator updates, every 30 s and at midnight."""
         self._unsubs = [
             self._coordinator.async_add_listener(self._on_coordinator_update),
-            async_track_time_interval(self.hass, self._on_timer, SAMPLE_INTERVAL),
+            async_track_time_interval(
+                self.hass, self._on_timer, SAMPLE_INTERVAL, cancel_on_shutdown=True
+            ),
         ]
         self._schedule_midnight()
         self.sample()
@@ -183,13 +198,27 @@ class EmsAccounting:
         else:
             changed = self._meters.book(self.ledger, sample)
         if changed:
+            self._note_books(sample.soc_percent)
             self._store.async_delay_save(self._stored, SAVE_DELAY_SECONDS)
 
+    def _note_books(self, soc_percent: float | None) -> None:
+        """Show the review the day's totals as booked now."""
+        report = self.ledger.report()
+        day = report.current.get(PeriodKind.DAY)
+        if day is not None and report.accounted_until is not None:
+            self.review.note_books(
+                day,
+                report.previous.get(PeriodKind.DAY),
+                report.accounted_until,
+                soc_percent,
+            )
+
     def _stored(self) -> dict[str, Any]:
-        """Return what the Store keeps: the books, and the meters' last readings."""
+        """Return what the Store keeps: the books, the meters' last readings, the review."""
         stored = self.ledger.to_dict()
         if self._meters is not None:
             stored["meters"] = self._meters.to_dict()
+        stored["review"] = self.review.to_dict()
         return stored
 
     def _read_sample(self, now: datetime) -> PowerSample:
@@ -231,6 +260,8 @@ class EmsAccounting:
     def _on_coordinator_update(self) -> None:
         # Show the timer's samples too, at most as often as the coordinator updates.
         self.sample()
+        if (data := self._coordinator.data) is not None and data.plan is not None:
+            self.review.note_plan(data.plan.slots, dt_util.utcnow())
         self._notify()
 
     @callback
