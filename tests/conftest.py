@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -40,6 +42,8 @@ PV = "sensor.house_pv_power"
 LOAD = "sensor.house_load_power"
 GRID = "sensor.house_grid_power"
 PRICE = "sensor.house_price"
+
+POWER_ATTRIBUTES: dict[str, str] = {"unit_of_measurement": "W", "device_class": "power"}
 
 SENSOR_OPTIONS: dict[str, Any] = {
     CONF_SOC_ENTITY: SOC,
@@ -82,9 +86,7 @@ def set_house(
         SOC, soc, {"unit_of_measurement": "%", "device_class": "battery"}
     )
     for entity_id, value in ((BATTERY, battery_w), (PV, pv_w), (GRID, grid_w)):
-        hass.states.async_set(
-            entity_id, value, {"unit_of_measurement": "W", "device_class": "power"}
-        )
+        hass.states.async_set(entity_id, value, POWER_ATTRIBUTES)
     hass.states.async_set(PRICE, price, {"unit_of_measurement": "EUR/kWh"})
 
 
@@ -138,3 +140,14 @@ def register_settings_entities(hass: HomeAssistant, entry: MockConfigEntry) -> N
             suggested_object_id=object_id,
             config_entry=entry,
         )
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Enable the entities a fresh install leaves disabled (for snapshots of all)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield

@@ -29,6 +29,7 @@ from .accounting_house import (
     value,
 )
 from .conftest import BATTERY_OPTIONS, SENSOR_OPTIONS, SOC
+from .forecast_payloads import plan_rows
 from .inputs.shared_data import SE3_15MIN, read_series
 
 DAY = datetime(2024, 11, 5, tzinfo=PARIS)  # a Tuesday
@@ -115,9 +116,7 @@ async def test_a_day_is_booked_as_worked_out(
     await play(hass, freezer, steps[1:])
 
     # No price list: there is no plan, so prices come from the reading and the tariff.
-    plan = hass.states.get("sensor.ems_plan")
-    assert plan is not None
-    assert "slots" not in plan.attributes
+    assert plan_rows(hass) == []
 
     day, next_day = expected_books(steps, steps[-1].at, [DAY, NEXT_DAY])
     # The scenario exercises every path: grid and PV charging, exported discharge.
@@ -246,9 +245,7 @@ async def test_prices_come_from_the_plan(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    plan = hass.states.get("sensor.ems_plan")
-    assert plan is not None
-    rows = {row["start"]: row for row in plan.attributes["slots"]}
+    rows = {row["start"]: row for row in plan_rows(hass)}
 
     midnight = datetime.fromisoformat("2025-10-01T00:00:00+02:00")
     for minutes in range(5, 40, 5):

@@ -115,6 +115,36 @@ async def test_battery_limits_error_then_recovery(hass: HomeAssistant) -> None:
     assert result["step_id"] == "inverter"
 
 
+@pytest.mark.usefixtures("house")
+async def test_sensors_of_the_wrong_kind_are_refused(hass: HomeAssistant) -> None:
+    """A % sensor as the price or a price as the state of charge is named and refused."""
+    hass.states.async_set("sensor.humidity", "45", {"unit_of_measurement": "%"})
+    hass.states.async_set("sensor.spot", "0.21", {"unit_of_measurement": "EUR/kWh"})
+    hass.states.async_set("sensor.energy", "1234", {"unit_of_measurement": "kWh"})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **SENSOR_OPTIONS,
+            "battery_soc_entity": "sensor.spot",
+            "pv_power_entity": "sensor.energy",
+            "price_entity": "sensor.humidity",
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {
+        "battery_soc_entity": "soc_not_percent",
+        "pv_power_entity": "not_a_power",
+        "price_entity": "not_a_price",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], SENSOR_OPTIONS
+    )
+    assert result["step_id"] == "battery"
+
+
 async def test_duplicate_battery_aborts(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

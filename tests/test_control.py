@@ -41,8 +41,8 @@ REMOTE_ENABLE, REMOTE_TIMEOUT, REMOTE_POWER, WORK_MODE = 44000, 44001, 44002, 41
 
 @pytest.fixture
 async def inverter(socket_enabled: None) -> AsyncGenerator[FoxEssSimulator]:
-    """Run a simulated Fox ESS KH inverter on 127.0.0.1, its clock stopped."""
-    simulator = FoxEssSimulator(model="KH", time_scale=0.0)
+    """Run a simulated Fox ESS KH inverter on 127.0.0.1 at night (no PV), its clock stopped."""
+    simulator = FoxEssSimulator(model="KH", time_scale=0.0, start_hour=0.0)
     await simulator.async_start(host="127.0.0.1", port=0)
     yield simulator
     await simulator.async_stop()

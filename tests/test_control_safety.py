@@ -48,7 +48,9 @@ DISABLE = (REMOTE_ENABLE, (0,))
 @pytest.fixture
 async def adapter(socket_enabled: None) -> AsyncGenerator[FoxEssSimulator]:
     """Run a simulated Fox ESS KH behind an adapter that serves one client at a time."""
-    simulator = FoxEssSimulator(model="KH", time_scale=0.0, one_client=True)
+    simulator = FoxEssSimulator(
+        model="KH", time_scale=0.0, start_hour=0.0, one_client=True
+    )
     await simulator.async_start(host="127.0.0.1", port=0)
     yield simulator
     await simulator.async_stop()

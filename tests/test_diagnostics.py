@@ -34,7 +34,7 @@ from .test_plan import DAY_START, nordpool_attributes
 @pytest.fixture
 async def inverter(socket_enabled: None) -> AsyncGenerator[FoxEssSimulator]:
     """Run a simulated Fox ESS KH inverter on 127.0.0.1, its clock stopped."""
-    simulator = FoxEssSimulator(model="KH", time_scale=0.0)
+    simulator = FoxEssSimulator(model="KH", time_scale=0.0, start_hour=0.0)
     await simulator.async_start(host="127.0.0.1", port=0)
     yield simulator
     await simulator.async_stop()
@@ -105,6 +105,7 @@ async def test_diagnostics(
             "memory",
             "events",
             "last_run",
+            "last",
         )
     )
     text = str(diagnostics)

@@ -58,11 +58,14 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2025, 10, 1, 13, 5, tzinfo=STOCKHOLM)
 ACTION = "sensor.ems_control_action"
 S, C, D = InverterMode.SELF_USE, InverterMode.FORCE_CHARGE, InverterMode.FORCE_DISCHARGE
+# core's MIN numbers since pull request #160634: the off-grid discharge stop SoC kept
+# the old unique id, the on-grid one is new.
 NUMBER_KEYS = (
     "battery_charge_power_limit",
     "battery_charge_soc_limit",
     "battery_discharge_power_limit",
     "battery_discharge_soc_limit",
+    "battery_discharge_soc_limit_on_grid",
 )
 MIN_READ = ("read_time_segments",)
 SPH_READ = ("read_ac_charge_times", "read_ac_discharge_times")
@@ -107,8 +110,11 @@ class FakeGrowatt:
         }
     )
     numbers: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(NUMBER_KEYS, 100)
+        default_factory=lambda: (
+            dict.fromkeys(NUMBER_KEYS, 100) | {"battery_discharge_soc_limit": 5}
+        )
     )
+    number_keys: tuple[str, ...] = NUMBER_KEYS
     ac_charge: bool = False
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failing: bool = False  # every write raises, as the cloud API does when it refuses
@@ -251,7 +257,7 @@ async def setup_growatt(
     async def add_numbers(
         hass: HomeAssistant, entry: ConfigEntry, add: AddConfigEntryEntitiesCallback
     ) -> None:
-        add([FakeNumber(fake, key) for key in NUMBER_KEYS])
+        add([FakeNumber(fake, key) for key in fake.number_keys])
 
     async def add_switch(
         hass: HomeAssistant, entry: ConfigEntry, add: AddConfigEntryEntitiesCallback
@@ -397,9 +403,11 @@ async def test_control_off_is_a_dry_run(hass: HomeAssistant, fake: FakeGrowatt) 
     await use_plan(hass, entry)
     attributes = action_attributes(hass)
     assert attributes["dry_run"] is True
-    # Only the charge block starts within the hour; 2 kW of 5 kW is 40 %.
+    # The charge block starts within the hour, so the whole table is due, in time
+    # order, each segment ending at its last minute; 2 kW of 5 kW is 40 %.
     assert attributes["would_write"] == [
-        "segment 1: battery first 14:00-16:00",
+        "segment 1: battery first 14:00-15:59",
+        "segment 2: grid first 17:00-18:59",
         "charge power 40 %",
         "charge stop SoC 80 %",
         "discharge power 60 %",
@@ -414,29 +422,41 @@ async def test_control_off_is_a_dry_run(hass: HomeAssistant, fake: FakeGrowatt) 
 async def test_segments_are_written_ahead_of_time_once(
     hass: HomeAssistant, fake: FakeGrowatt, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Each change is written within the hour before it takes effect, read back, never again."""
+    """The table is written whole, in time order, when a change is due within the hour.
+
+    Each segment ends at its last minute (no two share one), is read back, and is not
+    written again while nothing changes; a segment that is no longer wanted is changed
+    the day after, before it would take effect again.
+    """
     device_id = await setup_growatt(hass, fake, family="min")
     entry = await setup_ems(hass, device_id)
     await control(hass, SERVICE_TURN_ON)
     await use_plan(hass, entry)
-    assert segment_writes(fake) == [
-        {
-            "segment_id": 1,
-            "batt_mode": "battery_first",
-            "start_time": "14:00",
-            "end_time": "16:00",
-            "enabled": True,
-        }
-    ]
+    charge = {
+        "segment_id": 1,
+        "batt_mode": "battery_first",
+        "start_time": "14:00",
+        "end_time": "15:59",
+        "enabled": True,
+    }
+    discharge = {
+        "segment_id": 2,
+        "batt_mode": "grid_first",
+        "start_time": "17:00",
+        "end_time": "18:59",
+        "enabled": True,
+    }
+    assert segment_writes(fake) == [charge, discharge]
     names = [name for name, _ in fake.calls]
     assert names.index("update_time_segment") < len(names) - 1 - names[::-1].index(
         "read_time_segments"
-    ), "the segment is read back after it was written"
+    ), "the segments are read back after they were written"
     assert fake.numbers == {
         "battery_charge_power_limit": 40,
         "battery_charge_soc_limit": 80,
         "battery_discharge_power_limit": 60,
-        "battery_discharge_soc_limit": 30,
+        "battery_discharge_soc_limit_on_grid": 30,
+        "battery_discharge_soc_limit": 5,  # the outage reserve is left alone
     }
     assert fake.ac_charge is True
     assert "wrote" in action_attributes(hass)
@@ -446,22 +466,41 @@ async def test_segments_are_written_ahead_of_time_once(
     await use_plan(hass, entry)
     assert len(fake.writes()) == written, "nothing changed, nothing is rewritten"
 
-    # 16:05: the discharge block (17:00) is due; it takes the segment of the past
-    # charge block (one write, no separate disable). Between plans the slot clock may
-    # replan on its own (no prices here), so look at the table, not the call count.
+    # 16:05: the charge block has passed; the table holds the discharge block from
+    # segment 1 on. Between plans the slot clock may replan on its own (no prices
+    # here), so look at the table, not the calls.
     freezer.move_to(NOW.replace(hour=16))
     for _ in range(2):
         await later(hass, freezer, timedelta(seconds=1))
     await use_plan(hass, entry)
-    assert fake.segments[1] == {
-        "segment_id": 1,
-        "batt_mode": "grid_first",
-        "start_time": "17:00",
-        "end_time": "19:00",
-        "enabled": True,
-    }
-    assert all(w["segment_id"] == 1 for w in segment_writes(fake))
+    enabled = [s for s in fake.segments.values() if s["enabled"]]
+    assert enabled == [{**discharge, "segment_id": 1}]
     assert fake.ac_charge is False
+
+    # The next day, without a plan, the discharge segment is disabled before 17:00.
+    freezer.move_to(NOW.replace(hour=16) + timedelta(days=1))
+    for _ in range(2):
+        await later(hass, freezer, timedelta(seconds=1))
+    assert not any(s["enabled"] for s in fake.segments.values())
+
+
+@pytest.mark.usefixtures("stockholm")
+async def test_without_an_on_grid_stop_soc_the_outage_reserve_is_left_alone(
+    hass: HomeAssistant, fake: FakeGrowatt, caplog: pytest.LogCaptureFixture
+) -> None:
+    """growatt_server before core #160634 has only the off-grid stop SoC: never written."""
+    fake.number_keys = NUMBER_KEYS[:4]
+    device_id = await setup_growatt(hass, fake, family="min")
+    entry = await setup_ems(hass, device_id)
+    await control(hass, SERVICE_TURN_ON)
+    await use_plan(hass, entry)
+    await use_plan(hass, entry)
+    assert fake.numbers["battery_discharge_soc_limit"] == 5
+    assert not any(
+        name.startswith("number.battery_discharge_soc") for name, _ in fake.writes()
+    )
+    assert fake.numbers["battery_charge_soc_limit"] == 80, "the rest is written"
+    assert caplog.text.count("no on-grid discharge stop SoC") == 1
 
 
 @pytest.mark.usefixtures("stockholm")
@@ -495,7 +534,7 @@ async def test_read_back_mismatch_raises_a_repair_and_recovers(
     await control(hass, SERVICE_TURN_ON)
     fake.forgetful = True
     await use_plan(hass, entry)
-    assert len(segment_writes(fake)) == 2, "written, read back different, written again"
+    assert len(segment_writes(fake)) == 4, "two segments, each written twice"
     assert "read back" in action_attributes(hass)["error"]
     for wait in (10, 30):
         await later(hass, freezer, timedelta(seconds=wait))

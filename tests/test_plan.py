@@ -14,6 +14,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.ems.const import DOMAIN
+
 from .conftest import PRICE, set_house
 from .inputs.shared_data import SE3_15MIN, read_series
 
@@ -55,6 +57,14 @@ async def stockholm_house(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -
     hass.states.async_set(PRICE, "556.68", nordpool_attributes(with_tomorrow=False))
 
 
+async def get_plan(hass: HomeAssistant) -> dict[str, Any]:
+    """Return the answer of ems.get_plan."""
+    answer: dict[str, Any] = await hass.services.async_call(
+        DOMAIN, "get_plan", {}, blocking=True, return_response=True
+    )
+    return answer
+
+
 def independent_cost(
     rows: list[dict[str, Any]], *, wear: float, end_value: float
 ) -> float:
@@ -85,9 +95,9 @@ async def test_plan_follows_real_prices(
         "hold",
         "zero_export",
     }
-    rows = plan.attributes["slots"]
+    rows = (await get_plan(hass))["plan"]["slots"]
     assert len(rows) == 96
-    assert rows[0]["start"] == "2025-09-30T22:00:00+00:00"
+    assert rows[0]["start"] == "2025-10-01T00:00:00+02:00"
     assert plan.attributes["method"] == "milp"
     assert plan.attributes["status"] == "optimal"
     assert plan.attributes["reason"]
@@ -125,9 +135,7 @@ async def test_tomorrows_prices_extend_the_plan(
     freezer.tick(timedelta(seconds=11))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    plan = hass.states.get("sensor.ems_plan")
-    assert plan is not None
-    assert len(plan.attributes["slots"]) == 192
+    assert len((await get_plan(hass))["plan"]["slots"]) == 192
 
 
 @pytest.mark.usefixtures("stockholm_house")
@@ -143,10 +151,9 @@ async def test_plan_moves_with_the_slot_clock(
     freezer.tick(timedelta(minutes=15))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    plan = hass.states.get("sensor.ems_plan")
-    assert plan is not None
-    assert plan.attributes["slots"][0]["start"] == "2025-09-30T22:15:00+00:00"
-    assert len(plan.attributes["slots"]) == 95
+    rows = (await get_plan(hass))["plan"]["slots"]
+    assert rows[0]["start"] == "2025-10-01T00:15:00+02:00"
+    assert len(rows) == 95
 
 
 @pytest.mark.usefixtures("house")

@@ -25,6 +25,13 @@ async def settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     await hass.async_block_till_done()
 
 
+def input_problems(hass: HomeAssistant) -> set[str]:
+    """Return which inputs sensor.ems_inputs names as problems."""
+    inputs = hass.states.get("sensor.ems_inputs")
+    assert inputs is not None
+    return set(inputs.attributes["problems"])
+
+
 def value(hass: HomeAssistant, entity_id: str) -> str:
     """Return an entity's state, failing clearly when it does not exist."""
     state = hass.states.get(entity_id)
@@ -41,7 +48,9 @@ async def test_readings_are_shown_in_kw(hass: HomeAssistant) -> None:
     assert value(hass, "sensor.ems_grid_power") == "-0.6"
     assert float(value(hass, "sensor.ems_load_power")) == pytest.approx(1.6)
     assert value(hass, "sensor.ems_import_price") == "0.25"
-    assert value(hass, "sensor.ems_inputs") == "ok"
+    # The house's price sensor has no list of prices, and it produces 3.4 kW with no
+    # PV forecast set up: the readings themselves are fine.
+    assert input_problems(hass) == {"prices", "pv_forecast"}
     price = hass.states.get("sensor.ems_import_price")
     assert price is not None
     assert price.attributes["unit_of_measurement"] == "EUR/kWh"
@@ -112,7 +121,9 @@ async def test_bad_soc_is_rejected_and_recovers(
     set_house(hass, soc="57")
     await settle(hass, freezer)
     assert value(hass, "sensor.ems_state_of_charge") == "57.0"
-    assert value(hass, "sensor.ems_inputs") == "ok"
+    # The house's price sensor has no list of prices, and it produces 3.4 kW with no
+    # PV forecast set up: the readings themselves are fine.
+    assert input_problems(hass) == {"prices", "pv_forecast"}
     assert caplog.text.count("EMS has the soc reading back") == 1
 
 
@@ -175,3 +186,15 @@ async def test_refresh_on_the_slot_clock(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert value(hass, "sensor.ems_battery_power") == "1.21"
+
+
+async def test_no_negative_zero(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A value that rounds to zero as shown is zero, never "-0.00"."""
+    set_house(hass, grid_w="-0.4", battery_w="-20")
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert value(hass, "sensor.ems_grid_power") == "0.0"
+    assert value(hass, "sensor.ems_battery_power") == "-0.02"

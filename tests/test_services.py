@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import Event, HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -16,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
+from custom_components.ems import logbook
 from custom_components.ems.const import DOMAIN
 
 from .conftest import PRICE, register_settings_entities
@@ -224,23 +227,36 @@ async def test_ended_override_is_not_restored(
 async def test_explain_every_slot_of_an_optimal_plan(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    """No feasible single-slot alternative beats the optimal plan, and each says why."""
+    """Every slot has an alternative with its cost, or says why there is none.
+
+    The alternative runs one slot differently and plans the rest again, so it keeps
+    every limit and an optimal plan is never beaten; times are local.
+    """
+    await hass.config.async_set_time_zone("Europe/Stockholm")
     freezer.move_to(DAY_START + timedelta(hours=5))
     hass.states.async_set(PRICE, "556.68", nordpool_attributes(with_tomorrow=True))
-    plan = await call(hass, "replan", {}, response=True)
-    modes = set()
+    await call(hass, "replan", {}, response=True)
+    plan = (await call(hass, "get_plan", {}, response=True))["plan"]
+    modes, costed = set(), 0
     for slot in plan["slots"]:
         answer = await call(hass, "explain", {"at": slot["start"]}, response=True)
         assert answer["slot"]["start"] == slot["start"]
+        assert answer["slot"]["start"].endswith("+02:00")
         assert answer["slot"]["reason"] == slot["reason"]
         alternative = answer["alternative"]
-        if alternative["extra_cost"] is not None:
+        assert alternative["plan_breaks_limits"] == []
+        if alternative["none_because"] is None:
+            costed += 1
+            assert alternative["alternative_cost"] is not None
             assert alternative["extra_cost"] >= -1e-3, answer
+            assert alternative["breaks_limits"] == [], answer
         else:
-            assert alternative["breaks_limits"]
+            assert alternative["alternative_cost"] is None
         modes.add(answer["slot"]["mode"])
+    assert costed == len(plan["slots"])
     assert "force_charge" in modes or "force_discharge" in modes
     assert answer["losses"]["round_trip_efficiency"] == pytest.approx(0.9025)
+    assert answer["prices"]["cheapest_import_at"].endswith(("+02:00", "+01:00"))
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -257,33 +273,72 @@ async def test_explain_outside_the_plan(
     with pytest.raises(ServiceValidationError) as raised:
         await call(hass, "explain", {"at": "2030-01-01T00:00:00+00:00"}, response=True)
     assert raised.value.translation_key == "outside_plan"
+    # Every time in the message is local (the test zone is US/Pacific).
+    placeholders = raised.value.translation_placeholders or {}
+    assert placeholders["at"] == "2029-12-31 16:00:00-08:00"
+    assert placeholders["start"].endswith("-07:00")
+    assert placeholders["end"].endswith("-07:00")
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_overrides_and_mode_changes_reach_the_logbook(
+async def test_an_override_that_ended_names_its_end_in_local_time(
     hass: HomeAssistant,
 ) -> None:
-    """Overrides, their end and mode changes are logbook entries and recent events."""
-    entries: list[dict[str, Any]] = []
-    hass.bus.async_listen("logbook_entry", lambda event: entries.append(event.data))
+    """The refusal of an end in the past shows that end as the user wrote it, local."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(
+            hass,
+            "override",
+            {"mode": "hold", "until": "2020-01-01T12:00:00+00:00"},
+        )
+    assert raised.value.translation_key == "until_in_past"
+    assert raised.value.translation_placeholders == {
+        "until": "2020-01-01 04:00:00-08:00"
+    }
+
+
+async def test_overrides_and_mode_changes_reach_the_logbook(
+    hass: HomeAssistant, house: None, mock_config_entry: MockConfigEntry
+) -> None:
+    """Overrides, their end and mode changes are logbook entries, in the user's language.
+
+    The describer is the one the logbook integration takes from EMS's logbook platform.
+    """
+    describers: dict[str, Callable[[Event], dict[str, Any]]] = {}
+    logbook.async_describe_events(
+        hass,
+        lambda domain, event_type, describe: describers.update({event_type: describe}),
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    events: list[Event] = []
+    hass.bus.async_listen("ems_event", events.append)
     await call(hass, "override", {"mode": "hold", "duration": {"minutes": 30}})
     await hass.async_block_till_done()
     await call(hass, "clear_override", {})
     await hass.async_block_till_done()
+
+    describe = describers["ems_event"]
+    entries = [describe(event) for event in events]
     messages = [entry["message"] for entry in entries]
-    assert any(m.startswith("override hold until") for m in messages)
-    assert "override cleared; the plan resumes" in messages
-    override = next(m for m in messages if m.startswith("override hold until"))
-    switched = next(m for m in messages if m.startswith("would switch to hold"))
+    override = next(m for m in messages if m.startswith("Override Hold until"))
+    assert "Override cleared; the plan resumes" in messages
+    switched = next(m for m in messages if m.startswith("Would switch to Hold"))
     # Both name the end in local time (the test's zone is US/Pacific).
     assert switched.endswith(f"until {override[-5:]}")
     assert all(entry["entity_id"] == "sensor.ems_control_action" for entry in entries)
     action = hass.states.get("sensor.ems_control_action")
     assert action is not None
     newest = [event["message"] for event in action.attributes["events"]]
-    # The logbook's listeners may run in any order; the recent events hold them all.
-    assert sorted(newest[: len(messages)]) == sorted(messages)
     assert newest[:2] == [
-        "would switch to self use: self-use: no plan",
-        "override cleared; the plan resumes",
+        "Would switch to self use (Control is off): self-use: no plan",
+        "Override cleared; the plan resumes",
     ]
+
+    await hass.config.async_update(language="de")
+    await async_get_translations(hass, "de", "exceptions", {DOMAIN})
+    await async_get_translations(hass, "de", "entity", {DOMAIN})
+    german = [describe(event)["message"] for event in events]
+    assert "Übersteuerung beendet; der Plan gilt wieder" in german
+    assert any(m.startswith("Übersteuerung Halten bis") for m in german), german

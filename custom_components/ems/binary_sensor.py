@@ -1,4 +1,4 @@
-"""A problem sensor that says when EMS cannot reach or command the inverter."""
+"""Problem sensors: EMS cannot reach or command the inverter; the battery does not follow."""
 
 from __future__ import annotations
 
@@ -46,14 +46,45 @@ INVERTER_PROBLEM = EmsBinarySensorEntityDescription(
 )
 
 
+def _not_carried_out(runtime: EmsRuntimeData) -> dict[str, Any]:
+    """Return the failed command's figures, and whether EMS fell back to self use."""
+    verification = runtime.controller.verification
+    flagged = verification.flagged
+    memory = verification.memory
+    return {
+        "mode": flagged.mode.value if flagged else None,
+        "expected_kw": flagged.expected_kw if flagged else None,
+        "measured_kw": flagged.measured_kw if flagged else None,
+        "explanation": flagged.explanation if flagged else None,
+        "source": flagged.source if flagged else None,
+        "failing_checks": memory.failing,
+        "fallback_until": memory.fallback_until.isoformat()
+        if memory.fallback_until
+        else None,
+    }
+
+
+COMMAND_NOT_CARRIED_OUT = EmsBinarySensorEntityDescription(
+    key="command_not_carried_out",
+    translation_key="command_not_carried_out",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    follows=(follow_controller,),
+    is_on_fn=lambda runtime: runtime.controller.verification.flagged is not None,
+    attributes_fn=_not_carried_out,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the inverter problem sensor to entries that reach an inverter."""
+    """Add the problem sensors to entries that reach an inverter."""
     if entry.runtime_data.controller.link is not None:
-        async_add_entities([EmsBinarySensor(entry, INVERTER_PROBLEM)])
+        async_add_entities(
+            EmsBinarySensor(entry, description)
+            for description in (INVERTER_PROBLEM, COMMAND_NOT_CARRIED_OUT)
+        )
 
 
 class EmsBinarySensor(EmsEntity, BinarySensorEntity):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+)
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
@@ -23,11 +28,14 @@ from .const import (
     CONF_INVERTER_MODEL,
     CONF_INVERTER_SERIAL,
     CONF_INVERTER_TYPE,
+    CONF_MAX_READ,
     CONF_SOC_ENTITY,
     CONF_UNIT_ID,
+    DEFAULT_MAX_READ,
     DEFAULT_MODBUS_PORT,
     DEFAULT_UNIT_ID,
     DOMAIN,
+    LOAD_SUBENTRY,
     LOGGER,
     InverterType,
 )
@@ -36,8 +44,10 @@ from .core.inverters.foxess import (
     InverterConnectionError,
     InverterError,
     InverterTimeoutError,
+    RefusedModelError,
     UnsupportedModelError,
 )
+from .flows.loads import LoadSubentryFlow
 from .flows.meters import meter_errors
 from .flows.options import EmsOptionsFlow
 from .flows.schemas import (
@@ -46,6 +56,7 @@ from .flows.schemas import (
     SENSORS_SCHEMA,
     battery_errors,
     number_selector,
+    sensor_errors,
 )
 
 DEFAULT_NAME = "EMS"
@@ -75,6 +86,9 @@ FOXESS_SCHEMA = vol.Schema(
         vol.Required(CONF_UNIT_ID, default=DEFAULT_UNIT_ID): number_selector(
             1, 247, 1, ""
         ),
+        vol.Required(CONF_MAX_READ, default=DEFAULT_MAX_READ): number_selector(
+            1, 100, 1, ""
+        ),
     }
 )
 
@@ -96,13 +110,22 @@ async def _probe_foxess(
         int(user_input[CONF_PORT]),
         int(user_input[CONF_UNIT_ID]),
     )
-    client = FoxEssClient(host=host, port=port, unit_id=unit_id, timeout=PROBE_TIMEOUT)
+    max_read = int(user_input.get(CONF_MAX_READ, DEFAULT_MAX_READ))
+    client = FoxEssClient(
+        host=host,
+        port=port,
+        unit_id=unit_id,
+        timeout=PROBE_TIMEOUT,
+        max_read=max_read,
+    )
     try:
         info = await client.async_identify()
     except InverterTimeoutError:
         return {}, "timeout"
     except InverterConnectionError:
         return {}, "cannot_connect"
+    except RefusedModelError as err:
+        return {}, f"refused_{err.reason}"
     except UnsupportedModelError:
         return {}, "unsupported_model"
     except InverterError:
@@ -117,6 +140,7 @@ async def _probe_foxess(
         CONF_HOST: host,
         CONF_PORT: port,
         CONF_UNIT_ID: unit_id,
+        CONF_MAX_READ: max_read,
         CONF_INVERTER_MODEL: info.model,
         CONF_INVERTER_SERIAL: info.serial,
     }, None
@@ -138,13 +162,23 @@ class EmsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the options flow."""
         return EmsOptionsFlow()
 
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentries an entry can have: controllable loads."""
+        return {LOAD_SUBENTRY: LoadSubentryFlow}
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the house's sensors."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = meter_errors(self.hass, user_input)
+            errors = sensor_errors(self.hass, user_input) | meter_errors(
+                self.hass, user_input
+            )
         if user_input is not None and not errors:
             self._name = user_input.pop(CONF_NAME, DEFAULT_NAME)
             await self.async_set_unique_id(

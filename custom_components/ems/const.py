@@ -11,6 +11,9 @@ from typing import Any, Final
 DOMAIN: Final = "ems"
 LOGGER = logging.getLogger(__package__)
 
+# The config subentry type of a controllable load.
+LOAD_SUBENTRY: Final = "load"
+
 # The house, as Home Assistant entities (options).
 CONF_SOC_ENTITY: Final = "battery_soc_entity"
 CONF_BATTERY_POWER_ENTITY: Final = "battery_power_entity"
@@ -94,6 +97,22 @@ CONF_SOLCAST_ESTIMATE: Final = "solcast_estimate"
 CONF_FORECAST_SOLAR_ENTRY: Final = "forecast_solar_config_entry"
 CONF_WEATHER_ENTITY: Final = "weather_entity"
 CONF_LOAD_HISTORY_WEEKS: Final = "load_history_weeks"
+# Several Forecast.Solar entries (roofs), summed; the single entry above is the old form.
+CONF_FORECAST_SOLAR_ENTRIES: Final = "forecast_solar_config_entries"
+# A fixed charge per day (standing charge), booked with the savings (options).
+CONF_DAILY_CHARGE: Final = "fixed_charge_per_day"
+# Time-of-day grid fees (Germany's §14a EnWG module 3): three levels by time and quarter.
+CONF_GRID_FEES: Final = "grid_fees_by_time"
+CONF_GRID_FEE_LOW: Final = "grid_fee_low_per_kwh"
+CONF_GRID_FEE_STANDARD: Final = "grid_fee_standard_per_kwh"
+CONF_GRID_FEE_HIGH: Final = "grid_fee_high_per_kwh"
+CONF_GRID_FEE_LOW_TIMES: Final = "grid_fee_low_times"
+CONF_GRID_FEE_HIGH_TIMES: Final = "grid_fee_high_times"
+CONF_GRID_FEE_QUARTERS: Final = "grid_fee_quarters"
+# Storm and outage reserve: weather warning entities raise the reserve (options).
+CONF_WARNING_ENTITIES: Final = "warning_entities"
+CONF_STORM_RESERVE_SOC: Final = "storm_reserve_soc_percent"
+CONF_WARNING_SEVERITY: Final = "warning_min_severity"
 
 
 class PriceSource(StrEnum):
@@ -106,6 +125,8 @@ class PriceSource(StrEnum):
     TIBBER = "tibber"
     ATTRIBUTE_LIST = "attribute_list"
     TWO_RATE = "two_rate"
+    AMBER = "amber"
+    OCTOPUS = "octopus"
 
 
 class PvSource(StrEnum):
@@ -114,6 +135,7 @@ class PvSource(StrEnum):
     NONE = "none"
     SOLCAST = "solcast"
     FORECAST_SOLAR = "forecast_solar"
+    SOLCAST_AND_FORECAST_SOLAR = "solcast_and_forecast_solar"
 
 
 # The day of the month a billing cycle starts (1-28), for the savings sensors.
@@ -140,6 +162,17 @@ INPUT_DEFAULTS: Final[dict[str, Any]] = {
     CONF_SOLCAST_ESTIMATE: "pv_estimate",
     CONF_LOAD_HISTORY_WEEKS: 4,
     CONF_BILLING_START_DAY: 1,
+    CONF_DAILY_CHARGE: 0.0,
+    CONF_GRID_FEES: False,
+    CONF_GRID_FEE_LOW: 0.0,
+    CONF_GRID_FEE_STANDARD: 0.0,
+    CONF_GRID_FEE_HIGH: 0.0,
+    CONF_GRID_FEE_LOW_TIMES: "",
+    CONF_GRID_FEE_HIGH_TIMES: "",
+    CONF_GRID_FEE_QUARTERS: ["1", "2", "3", "4"],
+    CONF_WARNING_ENTITIES: [],
+    CONF_STORM_RESERVE_SOC: 80.0,
+    CONF_WARNING_SEVERITY: "moderate",
 }
 
 # Every tunable option's default, for entries made before the option existed.
@@ -160,6 +193,12 @@ CONF_INVERTER_SERIAL: Final = "inverter_serial"
 
 DEFAULT_MODBUS_PORT: Final = 502
 DEFAULT_UNIT_ID: Final = 247
+# Registers the Modbus adapter answers per read: 8 suits the smallest (USR-W610).
+CONF_MAX_READ: Final = "max_read_registers"
+DEFAULT_MAX_READ: Final = 8
+
+# The user's consent to the control self-test's pulses (options).
+CONF_SELF_TEST_CONSENT: Final = "self_test_consent"
 
 # The slot clock: the coordinator refreshes on every 5-minute boundary.
 REFRESH_INTERVAL: Final = timedelta(minutes=5)

@@ -12,6 +12,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import (
     CALLBACK_TYPE,
+    CoreState,
     Event,
     EventStateChangedData,
     HomeAssistant,
@@ -27,8 +28,9 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, LOGGER, REFRESH_INTERVAL
 from .control_loop.settings import EmsSettings
 from .core.config import EmsConfig
+from .core.explanation import local_reasons
 from .core.house import HouseReadings, Quantity, ReadingError, derive_load_kw, read
-from .core.planning import build_problem
+from .core.planning import build_problem, storm_reasons
 from .planner import Plan, Problem, ProblemError, plan
 from .sources.reader import InputsReader
 
@@ -56,12 +58,17 @@ class EmsState:
     problem: Problem | None = None
     # Why the plan is missing or was cut short (missing prices, short forecasts).
     plan_issues: tuple[str, ...] = ()
+    # Sources that fail, by source ("prices", "pv_forecast").
+    source_problems: Mapping[str, str] = field(default_factory=dict)
+    # Amber Electric's spike flag now (`none`, `potential`, `spike`); None for others.
+    price_spike: str | None = None
     updated_at: datetime
 
     @property
     def input_problems(self) -> dict[str, str]:
         """Return every input EMS cannot use as asked, the planner's fallback included."""
         problems = {str(quantity): text for quantity, text in self.problems.items()}
+        problems |= self.source_problems
         if self.plan is not None and self.plan.status == "fallback":
             problems["planner"] = self.plan.reason
         return problems
@@ -80,6 +87,8 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
     Bad input (a sensor that is unavailable, prices missing) is reported in the state;
     only an unexpected failure is an `UpdateFailed`, logged once by Home Assistant.
     """
+
+    config_entry: ConfigEntry
 
     def __init__(
         self,
@@ -108,7 +117,9 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
     def async_start(self) -> CALLBACK_TYPE:
         """Follow the slot clock and the source entities; return the stopper."""
         unsub_states = async_track_state_change_event(
-            self.hass, list(self.sources.values()), self._on_source_change
+            self.hass,
+            [*self.sources.values(), *self.inputs.warnings.entity_ids],
+            self._on_source_change,
         )
         self._schedule_tick()
 
@@ -142,12 +153,17 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
     def _on_source_change(self, event: Event[EventStateChangedData]) -> None:
         if self._prices_changed(event):
             self._replan_due = True
-            self.hass.async_create_task(self.async_request_refresh())
+            self.config_entry.async_create_task(self.hass, self.async_request_refresh())
         elif self.data is None or self._matters(self.read_house()):
-            self.hass.async_create_task(self.async_request_refresh())
+            self.config_entry.async_create_task(self.hass, self.async_request_refresh())
 
     def _prices_changed(self, event: Event[EventStateChangedData]) -> bool:
-        """Return True when the price entity published new prices (say, tomorrow's)."""
+        """Return True when the price entity published new prices (say, tomorrow's).
+
+        A weather warning that changes calls for a new plan as well.
+        """
+        if event.data["entity_id"] in self.inputs.warnings.entity_ids:
+            return True
         if event.data["entity_id"] != self.prices.entity_id:
             return False
         old, new = event.data["old_state"], event.data["new_state"]
@@ -192,6 +208,8 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             plan=new_plan,
             problem=problem,
             plan_issues=issues,
+            source_problems=dict(self.inputs.problems),
+            price_spike=spike.now if (spike := self.prices.spike) else None,
             updated_at=dt_util.utcnow(),
         )
 
@@ -201,10 +219,11 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         """Plan from the current slot on; the solver runs in the executor."""
         if readings.soc_percent is None:
             return None, None, ("no valid battery state of charge",)
-        gathered = await self.inputs.async_gather(
-            self.planning, readings, dt_util.utcnow()
-        )
-        aligned, issues = gathered.aligned, gathered.issues
+        now = dt_util.utcnow()
+        gathered = await self.inputs.async_gather(self.planning, readings, now)
+        aligned, issues, storm = gathered.aligned, gathered.issues, gathered.storm
+        # The control loop keeps a warning's reserve while the warning is in force.
+        self.settings.storm = storm if storm is not None and storm.active(now) else None
         if aligned is None or not aligned.starts:
             return None, None, issues
         settings = self.settings
@@ -215,13 +234,19 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
                 min_soc_percent=settings.min_soc_percent,
                 reserve_soc_percent=settings.reserve_soc_percent,
                 aligned=aligned,
+                storm=storm,
             )
         except ProblemError as err:
             LOGGER.warning("EMS cannot plan: %s", err)
             return None, None, (*issues, str(err))
-        result = await self.hass.async_add_executor_job(
+        planned = await self.hass.async_add_executor_job(
             partial(plan, problem, self.planning.method)
         )
+        # The planner names times in the problem's zone (UTC); people read local time.
+        zone = dt_util.get_default_time_zone()
+        result = local_reasons(planned, zone)
+        if storm is not None:
+            result = storm_reasons(result, storm, zone)
         LOGGER.debug(
             "Planned %d slots with %s (%s) in %.3f s",
             len(result.slots),
@@ -292,7 +317,13 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             )
 
     def _log_transitions(self, problems: dict[Quantity, str]) -> None:
-        """Log once when a reading is lost and once when it is back."""
+        """Log once when a reading is lost and once when it is back.
+
+        While Home Assistant starts, sources are still loading: nothing is logged then,
+        and what is still missing once it runs is warned about.
+        """
+        if self.hass.state is not CoreState.running:
+            return
         for quantity, problem in problems.items():
             if quantity not in self._problems:
                 LOGGER.warning(

@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 from .books.keeper import EmsAccounting
 from .control_loop.controller import EmsController
 from .control_loop.events import EventLog
+from .control_loop.loads import LoadController
 from .control_loop.overrides import Overrides
 from .control_loop.settings import EmsSettings
 from .coordinator import EmsCoordinator
@@ -26,6 +27,7 @@ class EmsRuntimeData:
     overrides: Overrides
     events: EventLog
     accounting: EmsAccounting
+    loads: LoadController
 
 
 type EmsConfigEntry = ConfigEntry[EmsRuntimeData]

@@ -15,6 +15,7 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
 from .const import (
+    CONF_FORECAST_SOLAR_ENTRIES,
     CONF_FORECAST_SOLAR_ENTRY,
     CONF_GROWATT_DEVICE,
     CONF_INVERTER_SERIAL,
@@ -30,12 +31,13 @@ TO_REDACT = {
     CONF_TIBBER_HOME,
     CONF_NORDPOOL_ENTRY,
     CONF_FORECAST_SOLAR_ENTRY,
+    CONF_FORECAST_SOLAR_ENTRIES,
     "serial",
     "token",
     "growatt_device",
     "tibber_home",
     "nordpool_entry",
-    "forecast_solar_entry",
+    "forecast_solar_entries",
 }
 
 
@@ -74,6 +76,10 @@ async def async_get_config_entry_diagnostics(
                 "last_run": None if report is None else asdict(report),
                 "memory": asdict(controller.memory),
                 "events": runtime.events.recent,
+                "verification": controller.verification.as_dict(),
+                "self_test": controller.self_test.report.as_dict()
+                if controller.self_test.report
+                else None,
             },
         },
         TO_REDACT,

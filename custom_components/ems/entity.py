@@ -10,6 +10,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
+from .core.loads.config import LoadConfig
 from .data import EmsConfigEntry, EmsRuntimeData
 
 type Follow = Callable[[EmsRuntimeData, CALLBACK_TYPE], CALLBACK_TYPE]
@@ -42,6 +43,24 @@ class EmsEntityDescription(EntityDescription):
     follows: tuple[Follow, ...] = (follow_coordinator,)
 
 
+def follow_loads(runtime: EmsRuntimeData, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+    """Update after every decision about the controllable loads."""
+    return runtime.loads.add_listener(update)
+
+
+def load_device_info(entry: EmsConfigEntry, load: LoadConfig) -> DeviceInfo:
+    """Return the device of one controllable load (its subentry)."""
+    return DeviceInfo(
+        identifiers={
+            (DOMAIN, f"{entry.unique_id or entry.entry_id}_{load.spec.load_id}")
+        },
+        name=load.spec.name,
+        manufacturer="EMS",
+        model=f"Controllable load ({load.load_type.value.replace('_', ' ')})",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
 def ems_device_info(entry: EmsConfigEntry) -> DeviceInfo:
     """Return the one EMS device of an entry."""
     return DeviceInfo(
@@ -61,13 +80,19 @@ class EmsEntity(Entity):
     _attr_should_poll = False
 
     def __init__(
-        self, entry: EmsConfigEntry, description: EmsEntityDescription
+        self,
+        entry: EmsConfigEntry,
+        description: EmsEntityDescription,
+        *,
+        load: LoadConfig | None = None,
     ) -> None:
-        """Attach the entity to the entry's EMS device."""
+        """Attach the entity to the entry's EMS device, or to a load's device."""
         self.entity_description = description
         self.runtime = entry.runtime_data
         self._attr_unique_id = f"{entry.unique_id}_{description.key}"
-        self._attr_device_info = ems_device_info(entry)
+        self._attr_device_info = (
+            ems_device_info(entry) if load is None else load_device_info(entry, load)
+        )
 
     async def async_added_to_hass(self) -> None:
         """Follow the parts of the entry the description names."""

@@ -9,12 +9,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
 from .books.keeper import STORAGE_VERSION, EmsAccounting, storage_key
-from .const import DOMAIN, InverterType
-from .control_loop.controller import EmsController, inverter_link
+from .const import DOMAIN, LOAD_SUBENTRY, LOGGER, InverterType
+from .control_loop.commands import inverter_link
+from .control_loop.controller import EmsController
 from .control_loop.events import EventLog
+from .control_loop.loads import LoadController
 from .control_loop.overrides import Overrides
 from .control_loop.settings import SettingsStore
 from .coordinator import EmsCoordinator
@@ -25,11 +28,14 @@ from .core.inverters.foxess import (
     InverterError,
     InverterTimeoutError,
 )
+from .core.loads.config import LoadConfig, load_config
 from .data import EmsConfigEntry, EmsRuntimeData
+from .frontend import async_register_card
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
@@ -40,8 +46,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the EMS actions."""
+    """Register the EMS actions and the plan card; load the logbook's sentences."""
     async_setup_services(hass)
+    await async_get_translations(hass, hass.config.language, "exceptions", {DOMAIN})
+    await async_register_card(hass)
     return True
 
 
@@ -67,6 +75,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
         events=events,
         link=inverter_link(hass, config.inverter, client),
     )
+    loads = LoadController(
+        hass,
+        loads=load_configs(entry),
+        coordinator=coordinator,
+        settings=settings,
+        events=events,
+    )
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = EmsRuntimeData(
         config=config,
@@ -76,14 +91,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
         overrides=overrides,
         events=events,
         accounting=accounting,
+        loads=loads,
     )
     entry.async_on_unload(coordinator.async_start())
+    entry.async_on_unload(loads.async_start())
     entry.async_on_unload(accounting.async_start())
     entry.async_on_unload(overrides.async_start())
     entry.async_on_unload(entry.add_update_listener(_async_options_changed))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await controller.async_start()
     return True
+
+
+def load_configs(entry: EmsConfigEntry) -> tuple[LoadConfig, ...]:
+    """Return the entry's controllable loads (its load subentries); a bad one is skipped."""
+    loads: list[LoadConfig] = []
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type != LOAD_SUBENTRY:
+            continue
+        try:
+            loads.append(load_config(subentry_id, subentry.data))
+        except (KeyError, ValueError) as err:
+            LOGGER.warning("EMS ignores the load %s: %s", subentry.title, err)
+    return tuple(loads)
 
 
 async def _async_connect_foxess(inverter: InverterConfig) -> FoxEssClient | None:
@@ -99,6 +129,7 @@ async def _async_connect_foxess(inverter: InverterConfig) -> FoxEssClient | None
         port=inverter.port,
         unit_id=inverter.unit_id,
         expected_model=inverter.model,
+        max_read=inverter.max_read,
     )
     try:
         await client.async_identify()
@@ -138,8 +169,12 @@ async def async_remove_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> None
 async def _async_options_changed(hass: HomeAssistant, entry: EmsConfigEntry) -> None:
     """Apply changed options or a reconfigured inverter by reloading.
 
-    A running command (an override, a forced slot) is handed over to the reloaded
-    entry, not ended and started again.
+    With the same inverter, a running command (an override, a forced slot) is handed
+    over to the reloaded entry, not ended and started again; a different inverter
+    connection hands the old one back first. (Home Assistant 2025.4 has no reloading
+    options flow, so this listener reloads for the options and reconfigure flows alike.)
     """
-    entry.runtime_data.controller.handing_over = True
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+    runtime = entry.runtime_data
+    inverter = EmsConfig.from_entry(entry.data, entry.options).inverter
+    runtime.controller.handing_over = inverter == runtime.config.inverter
+    await hass.config_entries.async_reload(entry.entry_id)

@@ -10,6 +10,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import OperatingMode
+from .core.loads import LoadMode
+from .core.loads.config import LoadConfig, LoadType
 from .data import EmsConfigEntry, EmsRuntimeData
 from .entity import EmsEntity, EmsEntityDescription, follow_settings
 
@@ -27,7 +29,7 @@ class EmsSelectEntityDescription(SelectEntityDescription, EmsEntityDescription):
 def _select_mode(runtime: EmsRuntimeData, option: str) -> None:
     """Change the operating mode; this ends any override."""
     runtime.settings.mode = OperatingMode(option)
-    runtime.events.record("mode", f"operating mode set to {option.replace('_', ' ')}")
+    runtime.events.record("mode", "mode_selected", mode=option)
     runtime.overrides.async_set(None)
 
 
@@ -42,6 +44,27 @@ MODE_SELECT = EmsSelectEntityDescription(
 )
 
 
+def load_mode_select(load: LoadConfig) -> EmsSelectEntityDescription:
+    """Return a load's mode select: auto follows the plan; boost for SG-Ready only."""
+    load_id = load.spec.load_id
+
+    def select(runtime: EmsRuntimeData, option: str) -> None:
+        runtime.settings.load(load_id).mode = LoadMode(option)
+        runtime.settings.changed()
+
+    modes = [LoadMode.AUTO, LoadMode.OFF, LoadMode.ON]
+    if load.load_type is LoadType.HEAT_PUMP:
+        modes.append(LoadMode.BOOST)
+    return EmsSelectEntityDescription(
+        key=f"{load_id}_mode",
+        translation_key="load_mode",
+        options=[mode.value for mode in modes],
+        follows=(follow_settings,),
+        current_fn=lambda runtime: runtime.settings.load(load_id).mode.value,
+        select_fn=select,
+    )
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmsConfigEntry,
@@ -49,6 +72,11 @@ async def async_setup_entry(
 ) -> None:
     """Set up the operating mode select (kept in the settings store)."""
     async_add_entities([EmsSelect(entry, MODE_SELECT)])
+    for load in entry.runtime_data.loads.loads:
+        async_add_entities(
+            [EmsSelect(entry, load_mode_select(load), load=load)],
+            config_subentry_id=load.spec.load_id,
+        )
 
 
 class EmsSelect(EmsEntity, SelectEntity):

@@ -19,12 +19,20 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .books import figures
+from .books import figures, review_figures
 from .coordinator import EmsState
 from .core.accounting import ENERGY_KEYS, MONEY_KEYS, PeriodKind
 from .core.house import Quantity
+from .core.loads.config import LoadConfig
+from .core.shown import rounded
 from .data import EmsConfigEntry, EmsRuntimeData
-from .entity import EmsEntity, EmsEntityDescription, follow_books, follow_controller
+from .entity import (
+    EmsEntity,
+    EmsEntityDescription,
+    follow_books,
+    follow_controller,
+    follow_loads,
+)
 from .planner import InverterMode, Plan, PlanSlot
 
 PARALLEL_UPDATES = 0
@@ -87,6 +95,12 @@ SENSORS: tuple[EmsSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=3,
         value_fn=_reading(Quantity.PRICE),
+        # Amber Electric's spike flag (`none`, `potential`, `spike`), with Amber only.
+        attributes_fn=lambda runtime: (
+            {"price_spike": spike}
+            if (spike := runtime.coordinator.data.price_spike)
+            else None
+        ),
         unit_fn=lambda currency: f"{currency}/kWh",
     ),
     EmsSensorEntityDescription(
@@ -110,23 +124,6 @@ def current_slot(plan: Plan | None) -> PlanSlot | None:
     return None if plan is None else plan.slot_at(dt_util.utcnow())
 
 
-def chart_rows(plan: Plan) -> list[dict[str, Any]]:
-    """Return the plan slot by slot, shaped for charts."""
-    return [
-        {
-            "start": slot.start.isoformat(),
-            "battery_kw": round(slot.battery_kw, 3),
-            "soc_percent": round(slot.soc_percent, 1),
-            "import_price": round(slot.import_price, 4),
-            "export_price": round(slot.export_price, 4),
-            "pv_kw": round(slot.pv_kw, 3),
-            "load_kw": round(slot.load_kw, 3),
-            "mode": slot.mode.value,
-        }
-        for slot in plan.slots
-    ]
-
-
 def _plan_attributes(runtime: EmsRuntimeData) -> dict[str, Any]:
     state = runtime.coordinator.data
     attributes: dict[str, Any] = {"issues": list(state.plan_issues)}
@@ -142,7 +139,6 @@ def _plan_attributes(runtime: EmsRuntimeData) -> dict[str, Any]:
         "cost_idle_battery": round(plan.cost_idle, 4),
         "cost_self_use": round(plan.cost_self_use, 4),
         "solve_seconds": round(plan.solve_seconds, 4),
-        "slots": chart_rows(plan),
     }
 
 
@@ -190,29 +186,6 @@ PLAN_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
         unit_fn=lambda currency: currency,
     ),
     EmsSensorEntityDescription(
-        key="load_forecast_error",
-        translation_key="load_forecast_error",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.KILO_WATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        suggested_display_precision=3,
-        value_fn=lambda runtime: (
-            round(accuracy.mae_kw, 4)
-            if (accuracy := runtime.coordinator.inputs.load_accuracy)
-            else None
-        ),
-        attributes_fn=lambda runtime: (
-            {
-                "day": accuracy.day.isoformat(),
-                "method": accuracy.method.value,
-                "history_hours": accuracy.history_hours,
-            }
-            if (accuracy := runtime.coordinator.inputs.load_accuracy)
-            else None
-        ),
-    ),
-    EmsSensorEntityDescription(
         key="control_action",
         translation_key="control_action",
         device_class=SensorDeviceClass.ENUM,
@@ -226,6 +199,76 @@ PLAN_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
         ),
         attributes_fn=_control_attributes,
     ),
+)
+
+
+def _load_accuracy(key: str, field: str) -> EmsSensorEntityDescription:
+    """Return a sensor of yesterday's load forecast replayed from the recorder."""
+    return EmsSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=3,
+        value_fn=lambda runtime: (
+            round(getattr(accuracy, field), 4)
+            if (accuracy := runtime.coordinator.inputs.load_accuracy)
+            else None
+        ),
+        attributes_fn=lambda runtime: (
+            {
+                "day": accuracy.day.isoformat(),
+                "method": accuracy.method.value,
+                "history_hours": accuracy.history_hours,
+            }
+            if (accuracy := runtime.coordinator.inputs.load_accuracy)
+            else None
+        ),
+    )
+
+
+def _pv_accuracy(key: str, field: str) -> EmsSensorEntityDescription:
+    """Return a sensor of yesterday's day-ahead PV forecast against the measured PV."""
+    return EmsSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=3,
+        follows=(follow_books,),
+        value_fn=lambda runtime: review_figures.pv_accuracy_value(
+            runtime.accounting, field
+        ),
+        attributes_fn=lambda runtime: review_figures.pv_accuracy_attributes(
+            runtime.accounting
+        ),
+    )
+
+
+# Planned against actual: the day's saving and how good yesterday's forecasts were.
+REVIEW_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
+    EmsSensorEntityDescription(
+        key="planned_saving_today",
+        translation_key="planned_saving_today",
+        device_class=SensorDeviceClass.MONETARY,
+        suggested_display_precision=2,
+        follows=(follow_books,),
+        value_fn=lambda runtime: review_figures.planned_saving(
+            runtime.accounting, runtime.coordinator.data.plan
+        ),
+        attributes_fn=lambda runtime: review_figures.saving_attributes(
+            runtime.accounting
+        ),
+        unit_fn=lambda currency: currency,
+    ),
+    _pv_accuracy("pv_forecast_error", "mae_kw"),
+    _pv_accuracy("pv_forecast_bias", "bias_kw"),
+    _load_accuracy("load_forecast_error", "mae_kw"),
+    _load_accuracy("load_forecast_bias", "bias_kw"),
 )
 
 
@@ -273,16 +316,49 @@ BOOK_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
 )
 
 
+def load_status(load_id: str) -> EmsSensorEntityDescription:
+    """Return a load's status: on or off now and why, what it would switch, errors."""
+
+    def attributes(runtime: EmsRuntimeData) -> dict[str, Any]:
+        state = runtime.loads.state
+        status = state.status.get(load_id)
+        return {
+            "reason": status.reason if status else None,
+            "planned_kw": round(status.planned_kw, 3) if status else None,
+            "would_switch": state.would_switch.get(load_id),
+            "error": state.errors.get(load_id),
+        }
+
+    return EmsSensorEntityDescription(
+        key=f"{load_id}_status",
+        translation_key="load_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=["on", "off"],
+        follows=(follow_loads,),
+        value_fn=lambda runtime: (
+            ("on" if status.on else "off")
+            if (status := runtime.loads.state.status.get(load_id))
+            else None
+        ),
+        attributes_fn=attributes,
+    )
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the EMS sensors, the savings books' included."""
+    """Set up the EMS sensors, the savings books' and the loads' included."""
     async_add_entities(
         EmsSensor(entry, description)
-        for description in (*SENSORS, *PLAN_SENSORS, *BOOK_SENSORS)
+        for description in (*SENSORS, *PLAN_SENSORS, *REVIEW_SENSORS, *BOOK_SENSORS)
     )
+    for load in entry.runtime_data.loads.loads:
+        async_add_entities(
+            [EmsSensor(entry, load_status(load.spec.load_id), load=load)],
+            config_subentry_id=load.spec.load_id,
+        )
 
 
 class EmsSensor(EmsEntity, SensorEntity):
@@ -291,14 +367,18 @@ class EmsSensor(EmsEntity, SensorEntity):
     entity_description: EmsSensorEntityDescription
     # Lists for the UI and the breakdowns of totals stay out of the recorder.
     _unrecorded_attributes = frozenset(
-        {"slots", "problems", "events", *figures.UNRECORDED}
+        {"problems", "events", *figures.UNRECORDED, *review_figures.UNRECORDED}
     )
 
     def __init__(
-        self, entry: EmsConfigEntry, description: EmsSensorEntityDescription
+        self,
+        entry: EmsConfigEntry,
+        description: EmsSensorEntityDescription,
+        *,
+        load: LoadConfig | None = None,
     ) -> None:
         """Create the sensor; money and prices are in the home's currency."""
-        super().__init__(entry, description)
+        super().__init__(entry, description, load=load)
         if description.unit_fn is not None:
             currency = entry.runtime_data.accounting.currency
             self._attr_native_unit_of_measurement = description.unit_fn(currency)
@@ -310,8 +390,16 @@ class EmsSensor(EmsEntity, SensorEntity):
 
     @property
     def native_value(self) -> StateType:
-        """Return the value the description reads."""
-        return self.entity_description.value_fn(self.runtime)
+        """Return the value the description reads; never negative zero as shown."""
+        value = self.entity_description.value_fn(self.runtime)
+        digits = self.entity_description.suggested_display_precision
+        if (
+            isinstance(value, float)
+            and digits is not None
+            and not rounded(value, digits)
+        ):
+            return 0.0
+        return value
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

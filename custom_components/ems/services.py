@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -19,11 +20,12 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
-from .control_loop.controller import hardware_limits
+from .control_loop.commands import hardware_limits
 from .core.control.model import Override, OverrideError
 from .core.control.policy import validate_override
-from .core.explanation import explain_slot, plan_rows
+from .core.explanation import explain_slot
 from .data import EmsConfigEntry
+from .frontend.plan_view import plan_response
 from .planner import InverterMode, plan_to_json
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -83,6 +85,11 @@ def get_entry(hass: HomeAssistant, call: ServiceCall) -> EmsConfigEntry:
     return entry
 
 
+def _local(moment: datetime) -> str:
+    """Return a moment as a person reads it: local time, to the second."""
+    return dt_util.as_local(moment).isoformat(sep=" ", timespec="seconds")
+
+
 def _until(call: ServiceCall, now: datetime) -> datetime:
     duration: timedelta | None = call.data.get(ATTR_DURATION)
     if duration is not None:
@@ -125,10 +132,13 @@ async def _override(call: ServiceCall) -> ServiceResponse:
     try:
         validate_override(override, hardware_limits(entry.runtime_data.config), now)
     except OverrideError as err:
+        placeholders = dict(err.placeholders)
+        if ATTR_UNTIL in placeholders:
+            placeholders[ATTR_UNTIL] = _local(override.until)
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key=err.key,
-            translation_placeholders=err.placeholders,
+            translation_placeholders=placeholders,
         ) from err
     entry.runtime_data.overrides.async_set(override)
     return {"settings": entry.runtime_data.settings.as_dict()}
@@ -156,12 +166,22 @@ async def _explain(call: ServiceCall) -> ServiceResponse:
             translation_domain=DOMAIN,
             translation_key="outside_plan",
             translation_placeholders={
-                "at": at.isoformat(),
-                "start": state.plan.slots[0].start.isoformat(),
-                "end": state.plan.slots[-1].end.isoformat(),
+                "at": _local(at),
+                "start": _local(state.plan.slots[0].start),
+                "end": _local(state.plan.slots[-1].end),
             },
         )
-    return explain_slot(state.problem, state.plan, index)
+    runtime = entry.runtime_data
+    return await call.hass.async_add_executor_job(
+        partial(
+            explain_slot,
+            state.problem,
+            state.plan,
+            index,
+            dt_util.get_default_time_zone(),
+            runtime.config.planning.method,
+        )
+    )
 
 
 async def _clear_override(call: ServiceCall) -> None:
@@ -170,24 +190,8 @@ async def _clear_override(call: ServiceCall) -> None:
 
 
 async def _get_plan(call: ServiceCall) -> ServiceResponse:
-    """Return the plan in force slot by slot (local times), for cards and automations."""
-    entry = get_entry(call.hass, call)
-    state = entry.runtime_data.coordinator.data
-    plan = state.plan
-    response: dict[str, Any] = {"issues": list(state.plan_issues), "plan": None}
-    if plan is not None:
-        response["plan"] = {
-            "method": plan.method,
-            "status": plan.status,
-            "method_reason": plan.reason,
-            "cost": round(plan.objective, 4),
-            "cost_idle_battery": round(plan.cost_idle, 4),
-            "cost_self_use": round(plan.cost_self_use, 4),
-            "expected_saving": round(plan.expected_saving, 4),
-            "planned_at": dt_util.as_local(state.updated_at).isoformat(),
-            "slots": plan_rows(plan, dt_util.get_default_time_zone()),
-        }
-    return response
+    """Return the plan in force and today's past slots, for cards and automations."""
+    return plan_response(call.hass, get_entry(call.hass, call))
 
 
 @callback

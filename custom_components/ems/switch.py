@@ -1,4 +1,4 @@
-"""The Control switch: while it is off, EMS never writes to the inverter."""
+"""The Control switches: while one is off, EMS never writes to that inverter or load."""
 
 from __future__ import annotations
 
@@ -26,12 +26,8 @@ class EmsSwitchEntityDescription(SwitchEntityDescription, EmsEntityDescription):
 
 def _set_control(runtime: EmsRuntimeData, on: bool) -> None:
     """Switch writing to the inverter on or off; off hands the inverter back."""
-    runtime.events.record(
-        "control",
-        "control on: EMS writes its plan to the inverter"
-        if on
-        else "control off: the inverter returns to self use",
-    )
+    if on:
+        runtime.events.record("control", "control_on")
     runtime.settings.control_enabled = on
     runtime.settings.changed()
 
@@ -45,13 +41,35 @@ CONTROL_SWITCH = EmsSwitchEntityDescription(
 )
 
 
+def load_control_switch(load_id: str) -> EmsSwitchEntityDescription:
+    """Return a load's Control switch: off until the user lets EMS switch the load."""
+
+    def set_control(runtime: EmsRuntimeData, on: bool) -> None:
+        runtime.settings.load(load_id).control_enabled = on
+        runtime.settings.changed()
+
+    return EmsSwitchEntityDescription(
+        key=f"{load_id}_control",
+        translation_key="load_control",
+        follows=(follow_settings,),
+        is_on_fn=lambda runtime: runtime.settings.load(load_id).control_enabled,
+        set_fn=set_control,
+    )
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the Control switch (off for a new entry; kept in the settings store)."""
+    """Set up the Control switches (off for a new entry; kept in the settings store)."""
     async_add_entities([EmsSwitch(entry, CONTROL_SWITCH)])
+    for load in entry.runtime_data.loads.loads:
+        description = load_control_switch(load.spec.load_id)
+        async_add_entities(
+            [EmsSwitch(entry, description, load=load)],
+            config_subentry_id=load.spec.load_id,
+        )
 
 
 class EmsSwitch(EmsEntity, SwitchEntity):

@@ -39,10 +39,10 @@ class Overrides:
         """Start (or with None, end) an override."""
         self._disarm()
         if override is not None:
-            self._events.record("override", describe(override))
+            self._events.record("override", "override_started", **describe(override))
             self._arm(override)
         elif self._settings.override is not None:
-            self._events.record("override", "override cleared; the plan resumes")
+            self._events.record("override", "override_cleared")
         self._settings.override = override
         self._settings.changed()
 
@@ -53,7 +53,7 @@ class Overrides:
             self._cancel_timer = None
             if self._settings.override is override:
                 LOGGER.info("EMS override %s ended; the plan resumes", override.mode)
-                self._events.record("override", "override ended; the plan resumes")
+                self._events.record("override", "override_ended")
                 self._settings.override = None
                 self._settings.changed()
 
@@ -68,12 +68,15 @@ class Overrides:
             self._cancel_timer = None
 
 
-def describe(override: Override) -> str:
-    """Return an override as a user reads it (local time)."""
-    until = dt_util.as_local(override.until).strftime("%Y-%m-%d %H:%M")
-    text = f"override {override.mode.value.replace('_', ' ')} until {until}"
+def describe(override: Override) -> dict[str, str]:
+    """Return an override's placeholders for its event: mode, local end, details."""
+    details = ""
     if override.power_kw is not None:
-        text += f" at {override.power_kw:g} kW"
+        details += f", {override.power_kw:g} kW"
     if override.target_soc_percent is not None:
-        text += f" or until {override.target_soc_percent:g} %"
-    return text
+        details += f", SoC {override.target_soc_percent:g} %"
+    return {
+        "mode": override.mode.value,
+        "until": dt_util.as_local(override.until).strftime("%Y-%m-%d %H:%M"),
+        "details": details,
+    }

@@ -1,8 +1,10 @@
 """What the user set on the EMS entities and actions, saved the moment it changes.
 
-Control, the operating mode, the two SoC floors and a running override are written to a
+Control, the operating mode, the two SoC floors, a running override and each load's
+Control and mode are written to a
 Store on every change, so they survive a hard crash (a killed process, a power cut) as
-well as a clean restart. A stored override whose end passed while Home Assistant was
+well as a clean restart. So is what the inverter link must remember (the battery
+currents a Fox ESS hold set to 0 A), which is saved without telling the listeners. A stored override whose end passed while Home Assistant was
 down is dropped on load. Entries from before the store take their settings once from
 the entities' restore states, as those entities kept them.
 """
@@ -22,6 +24,8 @@ from homeassistant.util import dt as dt_util
 from custom_components.ems.const import DOMAIN, LOGGER, OperatingMode
 from custom_components.ems.core.config import BatteryConfig
 from custom_components.ems.core.control.model import Override
+from custom_components.ems.core.inputs import StormReserve
+from custom_components.ems.core.loads import LoadMode
 from custom_components.ems.planner import InverterMode
 
 STORAGE_VERSION: Final = 1
@@ -33,6 +37,31 @@ def settings_storage_key(entry_id: str) -> str:
 
 
 @dataclass(kw_only=True)
+class LoadSettings:
+    """What the user set for one controllable load: its Control switch and mode."""
+
+    control_enabled: bool = False
+    mode: LoadMode = LoadMode.AUTO
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the load's settings as stored."""
+        return {"control_enabled": self.control_enabled, "mode": self.mode.value}
+
+
+def _load_settings(data: Any) -> dict[str, LoadSettings]:
+    """Return stored per-load settings, each checked (Control off and auto otherwise)."""
+    loads: dict[str, LoadSettings] = {}
+    for load_id, stored in (data if isinstance(data, dict) else {}).items():
+        values = stored if isinstance(stored, dict) else {}
+        mode = values.get("mode")
+        loads[str(load_id)] = LoadSettings(
+            control_enabled=values.get("control_enabled") is True,
+            mode=LoadMode(mode) if mode in set(LoadMode) else LoadMode.AUTO,
+        )
+    return loads
+
+
+@dataclass(kw_only=True)
 class EmsSettings:
     """The user's choices; listeners hear every change."""
 
@@ -41,7 +70,15 @@ class EmsSettings:
     reserve_soc_percent: float
     min_soc_percent: float
     override: Override | None = None
+    # Each controllable load's Control and mode, by load (subentry) id.
+    loads: dict[str, LoadSettings] = field(default_factory=dict)
+    inverter_memory: dict[str, Any] = field(default_factory=dict)
+    # A weather warning in force raises the reserve (set on each refresh, never stored).
+    storm: StormReserve | None = field(default=None, compare=False)
     _listeners: list[Callable[[], None]] = field(
+        default_factory=list, repr=False, compare=False
+    )
+    _savers: list[Callable[[], None]] = field(
         default_factory=list, repr=False, compare=False
     )
 
@@ -69,7 +106,27 @@ class EmsSettings:
                 "power_kw": override.power_kw,
                 "target_soc_percent": override.target_soc_percent,
             },
+            "loads": {key: value.as_dict() for key, value in self.loads.items()},
         }
+
+    def load(self, load_id: str) -> LoadSettings:
+        """Return a load's settings (Control off and auto until the user changes them)."""
+        return self.loads.setdefault(load_id, LoadSettings())
+
+    def stored(self) -> dict[str, Any]:
+        """Return what the Store keeps: the settings and the inverter link's memory."""
+        return {**self.as_dict(), "inverter_memory": self.inverter_memory}
+
+    def remember_inverter(self, memory: dict[str, Any]) -> None:
+        """Keep the inverter link's memory and save it (the listeners are not told)."""
+        if memory != self.inverter_memory:
+            self.inverter_memory = memory
+            for saver in self._savers:
+                saver()
+
+    def add_saver(self, saver: Callable[[], None]) -> None:
+        """Call `saver` when the inverter link's memory changes (the Store saves it)."""
+        self._savers.append(saver)
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` after every change; return the function that stops it."""
@@ -123,6 +180,10 @@ def settings_from_dict(data: Any, battery: BatteryConfig) -> EmsSettings:
         reserve_soc_percent=floor("reserve_soc_percent"),
         min_soc_percent=floor("min_soc_percent"),
         override=override_from_dict(stored.get("override")),
+        loads=_load_settings(stored.get("loads")),
+        inverter_memory=dict(memory)
+        if isinstance(memory := stored.get("inverter_memory"), dict)
+        else {},
     )
 
 
@@ -147,6 +208,7 @@ class SettingsStore:
         if data is not None:
             LOGGER.debug("EMS restored its settings: %s", settings.as_dict())
         settings.add_listener(lambda: self._save(settings))
+        settings.add_saver(lambda: self._save(settings))
         return settings
 
     def _from_restore_states(self, entry_unique_id: str) -> dict[str, Any] | None:
@@ -177,7 +239,7 @@ class SettingsStore:
     @callback
     def _save(self, settings: EmsSettings) -> None:
         self._hass.async_create_task(
-            self._store.async_save(settings.as_dict()), eager_start=True
+            self._store.async_save(settings.stored()), eager_start=True
         )
 
     async def async_remove(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time
 import logging
 from typing import Any, Literal
 
@@ -25,10 +24,7 @@ from custom_components.ems.const import (
     CONF_EXPORT_FACTOR,
     CONF_EXPORT_FEE,
     CONF_EXPORT_METER_ENTITY,
-    CONF_EXPORT_PRICE_ENTITY,
     CONF_FEES,
-    CONF_FIXED_EXPORT_PRICE,
-    CONF_FORECAST_SOLAR_ENTRY,
     CONF_GRID_POWER_ENTITY,
     CONF_GROWATT_DEVICE,
     CONF_HORIZON_HOURS,
@@ -36,55 +32,60 @@ from custom_components.ems.const import (
     CONF_INVERTER_MODEL,
     CONF_INVERTER_SERIAL,
     CONF_INVERTER_TYPE,
-    CONF_LOAD_HISTORY_WEEKS,
     CONF_LOAD_POWER_ENTITY,
     CONF_MARKUP,
     CONF_MAX_CHARGE_KW,
     CONF_MAX_DISCHARGE_KW,
     CONF_MAX_EXPORT_KW,
     CONF_MAX_IMPORT_KW,
+    CONF_MAX_READ,
     CONF_MAX_SOC,
     CONF_MIN_SOC,
-    CONF_NORDPOOL_AREA,
-    CONF_NORDPOOL_ENTRY,
-    CONF_OFFPEAK_PRICE,
-    CONF_PEAK_END,
-    CONF_PEAK_PRICE,
-    CONF_PEAK_START,
-    CONF_PEAK_WEEKDAYS_ONLY,
     CONF_PLANNER_METHOD,
-    CONF_PRICE_ATTRIBUTE,
-    CONF_PRICE_CURRENCY,
-    CONF_PRICE_END_KEY,
     CONF_PRICE_ENTITY,
-    CONF_PRICE_SOURCE,
-    CONF_PRICE_START_KEY,
-    CONF_PRICE_UNIT,
-    CONF_PRICE_VALUE_KEY,
     CONF_PRICES_ARE_SPOT,
     CONF_PV_METER_ENTITY,
     CONF_PV_PEAK_KW,
     CONF_PV_POWER_ENTITY,
-    CONF_PV_SOURCE,
+    CONF_SELF_TEST_CONSENT,
     CONF_SLOT_MINUTES,
     CONF_SOC_ENTITY,
-    CONF_SOLCAST_ENTITIES,
-    CONF_SOLCAST_ESTIMATE,
-    CONF_TIBBER_HOME,
     CONF_UNIT_ID,
     CONF_VAT_PERCENT,
-    CONF_WEATHER_ENTITY,
+    DEFAULT_MAX_READ,
     DEFAULT_MODBUS_PORT,
     DEFAULT_UNIT_ID,
     OPTION_DEFAULTS,
     InverterType,
-    PriceSource,
-    PvSource,
 )
 from custom_components.ems.planner.prices import RetailTariff
 
 from .house import HouseLimits, Quantity
-from .inputs.pv import SolcastEstimate
+from .input_config import (
+    ForecastConfig,
+    PriceConfig,
+    TwoRateConfig,
+    WarningConfig,
+    forecasts_config,
+    grid_fees_config,
+    prices_config,
+    warnings_config,
+)
+from .inputs.grid_fees import GridFeeSchedule
+
+__all__ = [
+    "BatteryConfig",
+    "EmsConfig",
+    "ForecastConfig",
+    "GridConfig",
+    "HouseEntities",
+    "InverterConfig",
+    "MeterConfig",
+    "PlanningConfig",
+    "PriceConfig",
+    "TwoRateConfig",
+    "WarningConfig",
+]
 
 _LOGGER = logging.getLogger(__name__)
 CONF_HOST = "host"  # Home Assistant's CONF_HOST, spelled out: the core imports no HA
@@ -150,49 +151,6 @@ class GridConfig:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class TwoRateConfig:
-    """A fixed peak/off-peak tariff (the `two_rate` price source)."""
-
-    peak_price: float
-    offpeak_price: float
-    peak_start: time
-    peak_end: time
-    weekdays_only: bool
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PriceConfig:
-    """Where import and export prices come from."""
-
-    entity_id: str
-    source: PriceSource
-    export_entity_id: str | None
-    attribute: str
-    start_key: str
-    value_key: str
-    end_key: str | None
-    unit: str
-    nordpool_entry: str
-    nordpool_area: str
-    currency: str | None
-    tibber_home: str | None
-    two_rate: TwoRateConfig
-    fixed_export_price: float
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ForecastConfig:
-    """The PV forecast, the weather and how much load history to learn from."""
-
-    pv_source: PvSource
-    solcast_entities: tuple[str, ...]
-    solcast_estimate: SolcastEstimate
-    forecast_solar_entry: str
-    weather_entity: str | None
-    load_history_weeks: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class PlanningConfig:
     """How the entry plans: slot length, horizon, method and the retail tariff."""
 
@@ -201,6 +159,8 @@ class PlanningConfig:
     method: Literal["milp", "dp"]
     prices_are_spot: bool
     tariff: RetailTariff
+    # Time-of-day grid fees added to spot import prices after VAT (None: off).
+    grid_fees: GridFeeSchedule | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -230,6 +190,7 @@ class InverterConfig:
     model: str | None = None
     serial: str | None = None
     growatt_device: str | None = None
+    max_read: int = DEFAULT_MAX_READ  # registers the Modbus adapter answers per read
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -245,6 +206,9 @@ class EmsConfig:
     meters: MeterConfig
     inverter: InverterConfig
     billing_start_day: int
+    warnings: WarningConfig = WarningConfig()
+    # The user allowed the control self-test's pulses (options).
+    self_test_consent: bool = False
 
     @property
     def house_limits(self) -> HouseLimits:
@@ -270,8 +234,8 @@ class EmsConfig:
                 max_export_kw=float(options[CONF_MAX_EXPORT_KW]),
                 pv_peak_kw=float(options[CONF_PV_PEAK_KW]),
             ),
-            prices=_prices(options),
-            forecasts=_forecasts(options),
+            prices=prices_config(options),
+            forecasts=forecasts_config(options),
             planning=_planning(options),
             meters=MeterConfig(
                 grid_import=_entity(options, CONF_IMPORT_METER_ENTITY),
@@ -282,6 +246,8 @@ class EmsConfig:
             ),
             inverter=_inverter(data),
             billing_start_day=_billing_start_day(options),
+            warnings=warnings_config(options),
+            self_test_consent=options.get(CONF_SELF_TEST_CONSENT) is True,
         )
 
 
@@ -309,44 +275,6 @@ def _battery(options: Mapping[str, Any]) -> BatteryConfig:
     )
 
 
-def _prices(options: Mapping[str, Any]) -> PriceConfig:
-    currency = str(_option(options, CONF_PRICE_CURRENCY) or "")
-    home = str(_option(options, CONF_TIBBER_HOME) or "")
-    return PriceConfig(
-        entity_id=str(options[CONF_PRICE_ENTITY]),
-        source=PriceSource(_option(options, CONF_PRICE_SOURCE)),
-        export_entity_id=_entity(options, CONF_EXPORT_PRICE_ENTITY),
-        attribute=str(_option(options, CONF_PRICE_ATTRIBUTE)),
-        start_key=str(_option(options, CONF_PRICE_START_KEY)),
-        value_key=str(_option(options, CONF_PRICE_VALUE_KEY)),
-        end_key=str(_option(options, CONF_PRICE_END_KEY) or "") or None,
-        unit=str(_option(options, CONF_PRICE_UNIT)),
-        nordpool_entry=str(options.get(CONF_NORDPOOL_ENTRY, "")),
-        nordpool_area=str(_option(options, CONF_NORDPOOL_AREA) or ""),
-        currency=currency or None,
-        tibber_home=home or None,
-        two_rate=TwoRateConfig(
-            peak_price=float(_option(options, CONF_PEAK_PRICE)),
-            offpeak_price=float(_option(options, CONF_OFFPEAK_PRICE)),
-            peak_start=time.fromisoformat(str(_option(options, CONF_PEAK_START))),
-            peak_end=time.fromisoformat(str(_option(options, CONF_PEAK_END))),
-            weekdays_only=bool(_option(options, CONF_PEAK_WEEKDAYS_ONLY)),
-        ),
-        fixed_export_price=float(_option(options, CONF_FIXED_EXPORT_PRICE)),
-    )
-
-
-def _forecasts(options: Mapping[str, Any]) -> ForecastConfig:
-    return ForecastConfig(
-        pv_source=PvSource(_option(options, CONF_PV_SOURCE)),
-        solcast_entities=tuple(_option(options, CONF_SOLCAST_ENTITIES)),
-        solcast_estimate=SolcastEstimate(_option(options, CONF_SOLCAST_ESTIMATE)),
-        forecast_solar_entry=str(options.get(CONF_FORECAST_SOLAR_ENTRY, "")),
-        weather_entity=_entity(options, CONF_WEATHER_ENTITY),
-        load_history_weeks=int(_option(options, CONF_LOAD_HISTORY_WEEKS)),
-    )
-
-
 def _planning(options: Mapping[str, Any]) -> PlanningConfig:
     return PlanningConfig(
         slot_minutes=int(_option(options, CONF_SLOT_MINUTES)),
@@ -360,6 +288,7 @@ def _planning(options: Mapping[str, Any]) -> PlanningConfig:
             export_factor=float(_option(options, CONF_EXPORT_FACTOR)),
             export_fee_per_kwh=float(_option(options, CONF_EXPORT_FEE)),
         ),
+        grid_fees=grid_fees_config(options),
     )
 
 
@@ -373,6 +302,7 @@ def _inverter(data: Mapping[str, Any]) -> InverterConfig:
         model=data.get(CONF_INVERTER_MODEL),
         serial=data.get(CONF_INVERTER_SERIAL),
         growatt_device=data.get(CONF_GROWATT_DEVICE) or None,
+        max_read=int(data.get(CONF_MAX_READ, DEFAULT_MAX_READ)),
     )
 
 

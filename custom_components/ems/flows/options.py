@@ -1,30 +1,41 @@
-"""Options flow for EMS: the sensors, the battery, the prices and the forecasts."""
+"""Options flow for EMS: sensors, battery, prices, forecasts, the self-test's consent."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.helpers.selector import BooleanSelector
 import voluptuous as vol
 
 from custom_components.ems.const import (
+    CONF_GRID_FEES,
+    CONF_INVERTER_TYPE,
     CONF_LOAD_POWER_ENTITY,
     CONF_PRICE_SOURCE,
+    CONF_SELF_TEST_CONSENT,
     METER_OPTIONS,
+    InverterType,
     PriceSource,
 )
 
 from .inputs import (
-    FORECASTS_SCHEMA,
+    GRID_FEES_SCHEMA,
     PRICES_SCHEMA,
     SOURCE_STEPS,
     forecasts_errors,
+    forecasts_schema,
+    grid_fees_errors,
     merge_step,
     suggested,
     two_rate_errors,
 )
 from .meters import meter_errors
-from .schemas import BATTERY_SCHEMA, SENSORS_SCHEMA, battery_errors
+from .schemas import BATTERY_SCHEMA, SENSORS_SCHEMA, battery_errors, sensor_errors
+
+CONTROL_TEST_SCHEMA = vol.Schema(
+    {vol.Required(CONF_SELF_TEST_CONSENT, default=False): BooleanSelector()}
+)
 
 
 class EmsOptionsFlow(OptionsFlow):
@@ -40,7 +51,9 @@ class EmsOptionsFlow(OptionsFlow):
         """Pick the house's sensors again."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = meter_errors(self.hass, user_input)
+            errors = sensor_errors(self.hass, user_input) | meter_errors(
+                self.hass, user_input
+            )
         if user_input is not None and not errors:
             self._options = {**self.config_entry.options, **user_input}
             for key in (CONF_LOAD_POWER_ENTITY, *METER_OPTIONS):
@@ -82,7 +95,7 @@ class EmsOptionsFlow(OptionsFlow):
             source = PriceSource(user_input[CONF_PRICE_SOURCE])
             if source in SOURCE_STEPS:
                 return await self._async_price_details(SOURCE_STEPS[source], None)
-            return await self.async_step_forecasts()
+            return await self._async_after_prices()
         return self._show_inputs_form("prices", PRICES_SCHEMA)
 
     async def async_step_nordpool_core(
@@ -126,21 +139,56 @@ class EmsOptionsFlow(OptionsFlow):
             errors = two_rate_errors(user_input) if step_id == "two_rate" else {}
             if not errors:
                 self._options = merge_step(self._options, schema, user_input)
-                return await self.async_step_forecasts()
+                return await self._async_after_prices()
         return self._show_inputs_form(step_id, schema, user_input, errors)
+
+    async def _async_after_prices(self) -> ConfigFlowResult:
+        """Ask for the time-of-day grid fees when they are on, then the forecasts."""
+        if self._options.get(CONF_GRID_FEES):
+            return await self.async_step_grid_fees()
+        return await self.async_step_forecasts()
+
+    async def async_step_grid_fees(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Describe the grid operator's three fee levels and when each applies."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = grid_fees_errors(user_input)
+            if not errors:
+                self._options = merge_step(self._options, GRID_FEES_SCHEMA, user_input)
+                return await self.async_step_forecasts()
+        return self._show_inputs_form("grid_fees", GRID_FEES_SCHEMA, user_input, errors)
 
     async def async_step_forecasts(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Choose the PV forecast, the weather and how EMS plans."""
+        """Choose the PV forecast, the weather, the warnings and how EMS plans."""
         errors: dict[str, str] = {}
+        schema = forecasts_schema(self.hass)
         if user_input is not None:
             errors = forecasts_errors(user_input)
             if not errors:
-                return self.async_create_entry(
-                    data=merge_step(self._options, FORECASTS_SCHEMA, user_input)
-                )
-        return self._show_inputs_form("forecasts", FORECASTS_SCHEMA, user_input, errors)
+                self._options = merge_step(self._options, schema, user_input)
+                inverter = self.config_entry.data.get(CONF_INVERTER_TYPE)
+                if inverter == InverterType.FOXESS_MODBUS:
+                    return await self.async_step_control_test()
+                return self.async_create_entry(data=self._options)
+        return self._show_inputs_form("forecasts", schema, user_input, errors)
+
+    async def async_step_control_test(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Allow the control self-test's short pulses (the button runs it), or not."""
+        if user_input is not None:
+            return self.async_create_entry(data={**self._options, **user_input})
+        return self.async_show_form(
+            step_id="control_test",
+            data_schema=self.add_suggested_values_to_schema(
+                CONTROL_TEST_SCHEMA,
+                {CONF_SELF_TEST_CONSENT: self._options.get(CONF_SELF_TEST_CONSENT)},
+            ),
+        )
 
     def _show_inputs_form(
         self,

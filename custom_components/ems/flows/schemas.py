@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, PERCENTAGE, UnitOfPower
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
@@ -33,8 +35,19 @@ from custom_components.ems.const import (
     CONF_PV_POWER_ENTITY,
     CONF_SOC_ENTITY,
 )
+from custom_components.ems.core.inputs import scale_from_unit
 
 from .meters import METER_FIELDS
+
+_POWER_UNITS = frozenset(
+    {UnitOfPower.WATT, UnitOfPower.KILO_WATT, UnitOfPower.MEGA_WATT}
+)
+_POWER_FIELDS = (
+    CONF_BATTERY_POWER_ENTITY,
+    CONF_PV_POWER_ENTITY,
+    CONF_GRID_POWER_ENTITY,
+    CONF_LOAD_POWER_ENTITY,
+)
 
 BATTERY_DEFAULTS: dict[str, float] = {
     CONF_CAPACITY_KWH: 10.0,
@@ -108,3 +121,29 @@ def battery_errors(user_input: dict[str, Any]) -> dict[str, str]:
     if user_input[CONF_MIN_SOC] >= user_input[CONF_MAX_SOC]:
         return {CONF_MIN_SOC: "min_soc_not_below_max"}
     return {}
+
+
+def sensor_errors(hass: HomeAssistant, user_input: dict[str, Any]) -> dict[str, str]:
+    """Return form errors for sensors of the wrong kind, judged by their unit.
+
+    The state of charge must be in %, powers in W, kW or MW, and the price per kWh or
+    MWh (in a currency or its cents). A sensor that has no state yet is not judged.
+    """
+    errors: dict[str, str] = {}
+
+    def unit(key: str) -> str | None:
+        entity_id = user_input.get(key)
+        state = hass.states.get(entity_id) if entity_id else None
+        value = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state else None
+        return str(value) if value else None
+
+    if (soc := unit(CONF_SOC_ENTITY)) is not None and soc != PERCENTAGE:
+        errors[CONF_SOC_ENTITY] = "soc_not_percent"
+    for key in _POWER_FIELDS:
+        if (power := unit(key)) is not None and power not in _POWER_UNITS:
+            errors[key] = "not_a_power"
+    if (price := unit(CONF_PRICE_ENTITY)) is not None and scale_from_unit(
+        price
+    ) is None:
+        errors[CONF_PRICE_ENTITY] = "not_a_price"
+    return errors
