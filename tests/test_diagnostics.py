@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+import json
+import subprocess
+import sys
 from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -106,6 +109,7 @@ async def test_diagnostics(
             "events",
             "last_run",
             "last",
+            "situation",
         )
     )
     text = str(diagnostics)
@@ -114,3 +118,45 @@ async def test_diagnostics(
     assert diagnostics["plan"]["slots"] > 0
     assert diagnostics["control"]["link"] == "FoxEssLink"
     assert diagnostics["control"]["last_run"]["dry_run"] is False
+
+
+async def test_the_command_line_plans_what_home_assistant_planned(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """The diagnostics' Situation, planned offline, gives Home Assistant's plan."""
+    await hass.config.async_set_time_zone("Europe/Stockholm")
+    set_house(hass, soc="50", battery_w="0", pv_w="0", grid_w="800")
+    hass.states.async_set(PRICE, "556.68", prices_from_today(hass))
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="EMS",
+        unique_id="sensor.house_battery_soc",
+        data={CONF_INVERTER_TYPE: "none"},
+        options={**SENSOR_OPTIONS, **BATTERY_OPTIONS},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    situation = diagnostics["situation"]
+    assert situation["mode_caps"] is False
+    # 4 weeks of quarter hours up to now; without recorder statistics only the load
+    # measured now, standing for the last slot.
+    load = situation["history"]["load_kw"]
+    assert len(load) >= 4 * 7 * 24 * 4
+    assert [kw for kw in load if kw is not None] == [0.8]
+
+    offline = subprocess.run(
+        [sys.executable, "-m", "custom_components.ems.planner", "--situation", "-"],
+        input=json.dumps(situation),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    slots = json.loads(offline.stdout)["slots"]
+    planned = entry.runtime_data.coordinator.data.plan
+    assert planned is not None
+    assert [slot["mode"] for slot in slots] == [slot.mode for slot in planned.slots]
+    assert [slot["battery_kw"] for slot in slots] == pytest.approx(
+        [slot.battery_kw for slot in planned.slots], abs=1e-6
+    )

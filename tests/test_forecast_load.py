@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from statistics import fmean
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.core import Recorder
@@ -13,18 +14,18 @@ from homeassistant.components.recorder.models import (
     StatisticMetaData,
 )
 from homeassistant.components.recorder.statistics import async_import_statistics
-from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.ems.const import (
-    CONF_LOAD_POWER_ENTITY,
-    CONF_SLOT_MINUTES,
-    CONF_WEATHER_ENTITY,
+from custom_components.ems.const import CONF_LOAD_POWER_ENTITY, CONF_SLOT_MINUTES
+from custom_components.ems.core.inputs.load_model import (
+    LoadModel,
+    SlotHistory,
+    forecast_slots,
 )
-from custom_components.ems.core.inputs import forecast_load, resample_power
 
 from .conftest import BATTERY, GRID, LOAD, PRICE, PV, set_house
 from .forecast_payloads import (
@@ -40,7 +41,6 @@ from .inputs.shared_data import hourly_means
 TODAY = date(2024, 11, 8)
 MIDNIGHT = datetime.combine(TODAY, datetime.min.time(), STOCKHOLM)
 ERROR_SENSOR = "sensor.ems_load_forecast_error"
-WEATHER = "weather.home"
 
 
 def history(days: int) -> list[tuple[datetime, float]]:
@@ -95,33 +95,45 @@ async def stockholm(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None
     hass.states.async_set(PRICE, "556.68", hacs_nordpool(se3_quarter_hours(TODAY)))
 
 
-def expected_load(known: list[tuple[datetime, float]]) -> list[float]:
-    """Return the load the plan should use: the pure forecast on hourly slots."""
-    forecast = forecast_load(
-        history=known,
-        start=MIDNIGHT,
-        hours=49,
-        time_zone="Europe/Stockholm",
-        fallback_kw=0.8,
+def slot_history(known: list[tuple[datetime, float]], before: datetime) -> SlotHistory:
+    """Return the hourly history of the 4 weeks (the default) before `before`."""
+    begin = MIDNIGHT.astimezone(UTC) - timedelta(weeks=4)
+    by_hour = dict(known)
+    hours = round((before.astimezone(UTC) - begin) / HOUR)
+    return SlotHistory(
+        start=begin,
+        minutes=60,
+        values=tuple(by_hour.get(begin + index * HOUR) for index in range(hours)),
     )
-    starts = [MIDNIGHT.astimezone(UTC) + index * HOUR for index in range(24)]
-    return [kw or 0.0 for kw in resample_power(forecast.series, starts, HOUR)]
+
+
+def expected_load(known: list[tuple[datetime, float]]) -> list[float]:
+    """Return the load the plan should use: the load model on the hourly history."""
+    history = slot_history(known, MIDNIGHT)
+    last = [kw for kw in history.values if kw is not None][-4:]
+    forecast = forecast_slots(
+        history,
+        count=24,
+        zone=ZoneInfo("Europe/Stockholm"),
+        fallback_kw=fmean(last),
+        model=LoadModel(),
+    )
+    return [float(kw) for kw in forecast]
 
 
 def yesterday_errors(known: list[tuple[datetime, float]]) -> list[float]:
     """Forecast - measured per hour of yesterday, the forecast made at its midnight."""
-    begin = (MIDNIGHT - timedelta(days=1)).astimezone(UTC)
-    before = [(moment, kw) for moment, kw in known if moment < begin]
-    measured = [(moment, kw) for moment, kw in known if moment >= begin]
-    forecast = forecast_load(
-        history=before,
-        start=begin,
-        hours=24,
-        time_zone="Europe/Stockholm",
-        fallback_kw=before[-1][1],
+    begin = MIDNIGHT - timedelta(days=1)
+    history = slot_history(known, begin)
+    measured = [kw for moment, kw in known if moment >= begin.astimezone(UTC)]
+    forecast = forecast_slots(
+        history,
+        count=24,
+        zone=ZoneInfo("Europe/Stockholm"),
+        fallback_kw=[kw for kw in history.values if kw is not None][-1],
+        model=LoadModel(),
     )
-    guesses = {point.start: point.kw for point in forecast.series.points}
-    return [guesses[moment] - kw for moment, kw in measured]
+    return [guess - kw for guess, kw in zip(forecast, measured, strict=False)]
 
 
 @pytest.mark.usefixtures("stockholm")
@@ -136,11 +148,9 @@ async def test_no_history_plans_with_the_measured_load(hass: HomeAssistant) -> N
     assert state.state == "unavailable"
 
 
-@pytest.mark.parametrize(("days", "method"), [(3, "all_days"), (28, "blended")])
+@pytest.mark.parametrize("days", [3, 28])
 @pytest.mark.usefixtures("stockholm")
-async def test_load_forecast_from_statistics(
-    hass: HomeAssistant, days: int, method: str
-) -> None:
+async def test_load_forecast_from_statistics(hass: HomeAssistant, days: int) -> None:
     """Hourly statistics in W become the hourly load profile; yesterday is scored."""
     known = history(days)
     assert len(known) >= days * 24 - 2
@@ -159,8 +169,7 @@ async def test_load_forecast_from_statistics(
     assert float(state.state) == pytest.approx(fmean(map(abs, errors)), abs=1e-3)
     assert state.attributes["unit_of_measurement"] == "kW"
     assert state.attributes["day"] == "2024-11-07"
-    # The forecast for yesterday had one day less of history than today's.
-    assert state.attributes["method"] == method
+    assert state.attributes["history_hours"] == len(known) - 24
     bias = hass.states.get("sensor.ems_load_forecast_bias")
     assert bias is not None
     assert float(bias.state) == pytest.approx(fmean(errors), abs=1e-3)
@@ -183,65 +192,3 @@ async def test_derived_load_history(hass: HomeAssistant) -> None:
     await setup_ems(hass, **{CONF_SLOT_MINUTES: 60})
     planned = [row["load_kw"] for row in plan_rows(hass)]
     assert planned == pytest.approx(expected_load(known), abs=1e-3)
-
-
-@pytest.mark.usefixtures("stockholm")
-async def test_temperature_corrects_the_load_forecast(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
-    """With a weather entity, recorded temperatures fit a slope that the forecast uses."""
-    known = history(8)
-    import_power(hass, LOAD, known)
-    first = known[0][0]
-    # The weather entity's recorded temperature: a week turning colder, hour by hour.
-    recorded = {
-        moment: 12.0 - (moment - first) / timedelta(days=1) + (moment.hour % 3)
-        for moment, _ in known
-    }
-    for moment, temperature in recorded.items():
-        freezer.move_to(moment)
-        hass.states.async_set(WEATHER, "cloudy", {"temperature": temperature})
-    freezer.move_to(MIDNIGHT + timedelta(minutes=2))
-    await async_wait_recording_done(hass)
-    forecast = {MIDNIGHT.astimezone(UTC) + hour * HOUR: -2.0 for hour in range(48)}
-
-    async def get_forecasts(call: ServiceCall) -> dict[str, Any]:
-        return {
-            WEATHER: {
-                "forecast": [
-                    {"datetime": moment.isoformat(), "temperature": temperature}
-                    for moment, temperature in forecast.items()
-                ]
-            }
-        }
-
-    hass.services.async_register(
-        "weather",
-        "get_forecasts",
-        get_forecasts,
-        supports_response=SupportsResponse.ONLY,
-    )
-    await setup_ems(
-        hass,
-        **{
-            CONF_LOAD_POWER_ENTITY: LOAD,
-            CONF_WEATHER_ENTITY: WEATHER,
-            CONF_SLOT_MINUTES: 60,
-        },
-    )
-    planned = [row["load_kw"] for row in plan_rows(hass)]
-    corrected = forecast_load(
-        history=known,
-        start=MIDNIGHT,
-        hours=49,
-        time_zone="Europe/Stockholm",
-        fallback_kw=0.8,
-        history_temperatures=recorded,
-        forecast_temperatures=forecast,
-    )
-    assert corrected.kw_per_degree is not None
-    starts = [MIDNIGHT.astimezone(UTC) + index * HOUR for index in range(24)]
-    expected = resample_power(corrected.series, starts, HOUR)
-    assert planned == pytest.approx(expected, abs=1e-3)
-    # The correction is visible: the plain profile differs.
-    assert planned != pytest.approx(expected_load(known), abs=1e-3)

@@ -30,8 +30,10 @@ from .control_loop.settings import EmsSettings
 from .core.config import EmsConfig
 from .core.explanation import local_reasons
 from .core.house import HouseReadings, Quantity, ReadingError, derive_load_kw, read
-from .core.planning import build_problem, storm_reasons
-from .planner import Plan, Problem, ProblemError, plan
+from .core.planning import build_situation, storm_reasons
+from .core.situation import Command, Situation, plan_situation
+from .planner import Plan, Problem, ProblemError
+from .planner.explain import SlotMode, same_mode
 from .sources.reader import InputsReader
 
 # Changes smaller than these do not refresh the coordinator before the next slot tick.
@@ -56,6 +58,8 @@ class EmsState:
     plan: Plan | None = None
     # The problem the plan solved, for explanations.
     problem: Problem | None = None
+    # What was known when planning (the command line plans the same from it).
+    situation: Situation | None = None
     # Why the plan is missing or was cut short (missing prices, short forecasts).
     plan_issues: tuple[str, ...] = ()
     # Sources that fail, by source ("prices", "pv_forecast").
@@ -112,6 +116,8 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         self._planner_fallback: str | None = None
         self._replan_due = True
         self._unsub_clock: CALLBACK_TYPE | None = None
+        # The mode the plan in force gives the current slot, and since when.
+        self._running: Command | None = None
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -198,15 +204,16 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         self._log_transitions(problems)
         if self._replan_due or self.data is None:
             self._replan_due = False
-            new_plan, problem, issues = await self._async_plan(readings)
+            new_plan, problem, situation, issues = await self._async_plan(readings)
         else:
             new_plan, problem = self.data.plan, self.data.problem
-            issues = self.data.plan_issues
+            situation, issues = self.data.situation, self.data.plan_issues
         return EmsState(
             house=readings,
             problems=problems,
             plan=new_plan,
             problem=problem,
+            situation=situation,
             plan_issues=issues,
             source_problems=dict(self.inputs.problems),
             price_spike=spike.now if (spike := self.prices.spike) else None,
@@ -215,33 +222,45 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
 
     async def _async_plan(
         self, readings: HouseReadings
-    ) -> tuple[Plan | None, Problem | None, tuple[str, ...]]:
-        """Plan from the current slot on; the solver runs in the executor."""
+    ) -> tuple[Plan | None, Problem | None, Situation | None, tuple[str, ...]]:
+        """Plan from what is known now (a Situation); the planner runs in the executor."""
         if readings.soc_percent is None:
-            return None, None, ("no valid battery state of charge",)
+            return None, None, None, ("no valid battery state of charge",)
         now = dt_util.utcnow()
         gathered = await self.inputs.async_gather(self.planning, readings, now)
         aligned, issues, storm = gathered.aligned, gathered.issues, gathered.storm
         # The control loop keeps a warning's reserve while the warning is in force.
         self.settings.storm = storm if storm is not None and storm.active(now) else None
-        if aligned is None or not aligned.starts:
-            return None, None, issues
+        if (
+            aligned is None
+            or not aligned.starts
+            or gathered.history is None
+            or gathered.pv_forecast is None
+        ):
+            return None, None, None, issues
         settings = self.settings
         try:
-            problem = build_problem(
+            situation = build_situation(
                 self.config,
+                now=now,
                 soc_percent=readings.soc_percent,
                 min_soc_percent=settings.min_soc_percent,
                 reserve_soc_percent=settings.reserve_soc_percent,
                 aligned=aligned,
+                pv_forecast=gathered.pv_forecast,
+                history=gathered.history,
+                temperatures=gathered.temperatures,
+                time_zone=self.hass.config.time_zone,
                 storm=storm,
+                previous=self._running,
+            )
+            problem, planned = await self.hass.async_add_executor_job(
+                partial(plan_situation, situation, method=self.planning.method)
             )
         except ProblemError as err:
             LOGGER.warning("EMS cannot plan: %s", err)
-            return None, None, (*issues, str(err))
-        planned = await self.hass.async_add_executor_job(
-            partial(plan, problem, self.planning.method)
-        )
+            return None, None, None, (*issues, str(err))
+        self._follow(planned, now)
         # The planner names times in the problem's zone (UTC); people read local time.
         zone = dt_util.get_default_time_zone()
         result = local_reasons(planned, zone)
@@ -255,7 +274,32 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             result.solve_seconds,
         )
         self._log_fallback(result)
-        return result, problem, issues
+        return result, problem, situation, issues
+
+    def _follow(self, planned: Plan, now: datetime) -> None:
+        """Remember the mode the new plan gives the current slot, and since when."""
+        first = planned.slots[0]
+        mode = SlotMode(
+            mode=first.mode,
+            max_charge_kw=first.max_charge_kw,
+            max_discharge_kw=first.max_discharge_kw,
+        )
+        running = self._running
+        unchanged = running is not None and same_mode(
+            mode,
+            SlotMode(
+                mode=running.mode,
+                max_charge_kw=running.max_charge_kw,
+                max_discharge_kw=running.max_discharge_kw,
+            ),
+        )
+        self._running = Command(
+            mode=first.mode,
+            battery_kw=first.battery_kw,
+            max_charge_kw=first.max_charge_kw,
+            max_discharge_kw=first.max_discharge_kw,
+            since=running.since if running is not None and unchanged else now,
+        )
 
     def _log_fallback(self, result: Plan) -> None:
         """Warn once when the planner falls back from the method asked for, once when back."""

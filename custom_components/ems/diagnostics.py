@@ -7,7 +7,8 @@ redacted.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, fields
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -22,6 +23,7 @@ from .const import (
     CONF_NORDPOOL_ENTRY,
     CONF_TIBBER_HOME,
 )
+from .core.situation import situation_to_json
 from .data import EmsConfigEntry
 
 TO_REDACT = {
@@ -39,6 +41,15 @@ TO_REDACT = {
     "nordpool_entry",
     "forecast_solar_entries",
 }
+
+
+def _plain(slot: Any) -> dict[str, Any]:
+    """Return a plan slot's fields, its mappings (loads) as plain dicts."""
+    values = {field.name: getattr(slot, field.name) for field in fields(slot)}
+    return {
+        name: dict(value) if isinstance(value, Mapping) else value
+        for name, value in values.items()
+    }
 
 
 async def async_get_config_entry_diagnostics(
@@ -64,12 +75,17 @@ async def async_get_config_entry_diagnostics(
                 "status": state.plan.status,
                 "reason": state.plan.reason,
                 "slots": len(state.plan.slots),
-                "first_slot": asdict(state.plan.slots[0]) if state.plan.slots else None,
+                "first_slot": _plain(state.plan.slots[0]) if state.plan.slots else None,
                 "cost": state.plan.objective,
                 "expected_saving": state.plan.expected_saving,
                 "solve_seconds": state.plan.solve_seconds,
             },
             "plan_issues": list(state.plan_issues),
+            # What was known when planning: `python -m custom_components.ems.planner
+            # --situation FILE` plans the same from it.
+            "situation": None
+            if state.situation is None
+            else situation_to_json(state.situation),
             "control": {
                 "link": type(controller.link).__name__ if controller.link else None,
                 "failures": controller.failures,

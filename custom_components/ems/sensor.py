@@ -220,7 +220,6 @@ def _load_accuracy(key: str, field: str) -> EmsSensorEntityDescription:
         attributes_fn=lambda runtime: (
             {
                 "day": accuracy.day.isoformat(),
-                "method": accuracy.method.value,
                 "history_hours": accuracy.history_hours,
             }
             if (accuracy := runtime.coordinator.inputs.load_accuracy)

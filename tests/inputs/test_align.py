@@ -22,15 +22,7 @@ from custom_components.ems.core.inputs import (
 )
 from custom_components.ems.planner.prices import RetailTariff
 
-from .shared_data import (
-    EMHASS_LOAD,
-    EMHASS_PV,
-    PARIS,
-    SE3_15MIN,
-    SE3_HOURLY,
-    STOCKHOLM,
-    local_day,
-)
+from .shared_data import EMHASS_PV, PARIS, SE3_15MIN, SE3_HOURLY, STOCKHOLM, local_day
 
 TARIFF = RetailTariff(
     markup_per_kwh=0.05,
@@ -83,7 +75,6 @@ def _align(
     hours: float = 48,
     *,
     pv: PowerSeries | None = None,
-    load: PowerSeries | None = None,
 ) -> AlignedInputs:
     flat = _flat_power(start, start + timedelta(days=3), 0.5)
     return align_inputs(
@@ -94,7 +85,6 @@ def _align(
         export_prices=prices,
         tariff=TARIFF,
         pv=pv or flat,
-        load=load or flat,
     )
 
 
@@ -218,20 +208,19 @@ def test_retail_prices_pass_through_and_export_may_differ() -> None:
         export_prices=_spot(rows, timedelta(hours=1)),
         tariff=TARIFF,
         pv=_flat_power(start, start + timedelta(days=1), 0),
-        load=_flat_power(start, start + timedelta(days=1), 0.3),
     )
     assert aligned.import_price == pytest.approx([v / 1000 for _, v in rows])
     assert aligned.export_price == pytest.approx([_sell(v) for _, v in rows])
 
 
 @pytest.mark.parametrize("slot_minutes", [15, 30, 60])
-def test_pv_and_load_energy_is_conserved(slot_minutes: int) -> None:
-    """The real half-hourly PV and load keep their daily kWh on every grid."""
+def test_pv_energy_is_conserved(slot_minutes: int) -> None:
+    """The real half-hourly PV keeps its daily kWh on every grid, 25-hour day included."""
     day = date(2024, 10, 27)  # 25 hours in Paris
     start, end = _day(day, PARIS)
     series = {}
     energy = {}
-    for name, path in (("pv", EMHASS_PV), ("load", EMHASS_LOAD)):
+    for name, path in (("pv", EMHASS_PV),):
         rows = local_day(path, day, PARIS)
         assert len(rows) == 50
         step = timedelta(minutes=30)
@@ -246,16 +235,15 @@ def test_pv_and_load_energy_is_conserved(slot_minutes: int) -> None:
         currency="EUR",
         is_spot=False,
     )
-    aligned = _align(prices, start, slot_minutes, pv=series["pv"], load=series["load"])
+    aligned = _align(prices, start, slot_minutes, pv=series["pv"])
     hours = slot_minutes / 60
     assert len(aligned.pv_kw) == 25 * 60 // slot_minutes
     assert sum(aligned.pv_kw) * hours == pytest.approx(energy["pv"])
-    assert sum(aligned.load_kw) * hours == pytest.approx(energy["load"])
     assert aligned.issues == ()
 
 
-def test_forecasts_shorter_than_the_prices_are_filled_and_reported() -> None:
-    """PV past its forecast counts as 0 kW, load as its known mean; both reported."""
+def test_pv_forecast_shorter_than_the_prices_is_filled_and_reported() -> None:
+    """PV past its forecast counts as 0 kW, and is reported."""
     start = datetime(2024, 12, 12, tzinfo=UTC)
     prices = PriceSeries(
         points=(PricePoint(start=start, end=start + timedelta(hours=4), price=0.3),),
@@ -267,24 +255,10 @@ def test_forecasts_shorter_than_the_prices_are_filled_and_reported() -> None:
         start,
         60,
         pv=_flat_power(start, start + timedelta(hours=2), 1.0),
-        load=PowerSeries(
-            points=(
-                PowerPoint(start=start, end=start + timedelta(hours=1), kw=0.4),
-                PowerPoint(
-                    start=start + timedelta(hours=1),
-                    end=start + timedelta(hours=3),
-                    kw=1.0,
-                ),
-            ),
-            span_start=start,
-            span_end=start + timedelta(hours=3),
-        ),
     )
     assert aligned.pv_kw == (1.0, 1.0, 0.0, 0.0)
-    assert aligned.load_kw == pytest.approx((0.4, 1.0, 1.0, 0.8))
     assert [(i.kind, i.at) for i in aligned.issues] == [
         (IssueKind.PV_SHORT, start + timedelta(hours=2)),
-        (IssueKind.LOAD_SHORT, start + timedelta(hours=3)),
     ]
 
 

@@ -107,7 +107,6 @@ def test_fees_join_the_retail_formula_of_spot_prices() -> None:
         export_prices=spot,
         tariff=tariff,
         pv=empty,
-        load=empty,
         grid_fees=grid_fee_series(
             SCHEDULE, "Europe/Berlin", begin, begin + timedelta(days=1)
         ),

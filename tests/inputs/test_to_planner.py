@@ -1,4 +1,4 @@
-"""Aligned inputs drop straight into the planner's Problem and get planned."""
+"""Aligned inputs and the measured history make a Situation that gets planned."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from custom_components.ems.core.inputs import (
     PowerPoint,
     PowerSeries,
     align_inputs,
-    forecast_load,
     nordpool_hacs,
     slot_start,
 )
-from custom_components.ems.planner import Battery, Problem, plan
+from custom_components.ems.core.situation import (
+    History,
+    Prices,
+    PvForecast,
+    Situation,
+    plan_situation,
+)
+from custom_components.ems.planner import Battery, Grid, evaluate
 from custom_components.ems.planner.prices import RetailTariff
 
 from .shared_data import (
@@ -55,18 +61,19 @@ def test_the_volatile_se3_day_into_a_plan() -> None:
         span_start=datetime(2025, 10, 1, tzinfo=UTC),
         span_end=datetime(2025, 10, 2, tzinfo=UTC),
     )
-    history = [
-        (moment + year, kw)
-        for moment, kw in hourly_means(
-            datetime(2024, 9, 17, tzinfo=UTC), datetime(2024, 10, 1, tzinfo=UTC)
-        )
-    ]
-    load = forecast_load(
-        history=history,
-        start=start,
-        hours=24,
-        time_zone="Europe/Stockholm",
-        fallback_kw=0.5,
+    begin = datetime(2025, 9, 17, tzinfo=UTC)
+    measured = {
+        moment + year: kw
+        for moment, kw in hourly_means(begin - year, datetime(2024, 10, 1, tzinfo=UTC))
+    }
+    quarters = round((start - begin) / timedelta(minutes=15))
+    history = History(
+        start=begin,
+        load_kw=tuple(
+            measured.get((begin + index * timedelta(minutes=15)).replace(minute=0))
+            for index in range(quarters)
+        ),
+        pv_kw=(None,) * quarters,
     )
     aligned = align_inputs(
         start=start,
@@ -78,17 +85,12 @@ def test_the_volatile_se3_day_into_a_plan() -> None:
             markup_per_kwh=0.05, vat_percent=25, fees_per_kwh=0.45, export_factor=1.0
         ),
         pv=pv,
-        load=load.series,
     )
     assert aligned.issues == ()
     assert len(aligned.starts) == 18 * 4  # 06:00 to midnight
-    problem = Problem(
-        start=aligned.start,
-        slot_minutes=aligned.slot_minutes,
-        import_price=aligned.import_price,
-        export_price=aligned.export_price,
-        pv_kw=aligned.pv_kw,
-        load_kw=aligned.load_kw,
+    situation = Situation(
+        now=datetime(2025, 10, 1, 6, 3, tzinfo=STOCKHOLM),
+        slot_minutes=15,
         battery=Battery(
             capacity_kwh=10,
             soc_percent=20,
@@ -96,7 +98,21 @@ def test_the_volatile_se3_day_into_a_plan() -> None:
             max_charge_kw=5,
             max_discharge_kw=5,
         ),
+        grid=Grid(),
+        prices=Prices(
+            start=aligned.start,
+            import_price=aligned.import_price,
+            export_price=aligned.export_price,
+        ),
+        pv_forecast=PvForecast(start=aligned.start, p50=aligned.pv_kw),
+        history=history,
+        time_zone="Europe/Stockholm",
     )
-    result = plan(problem)
-    assert len(result.slots) == problem.horizon
-    assert result.objective <= result.cost_idle + 1e-6
+    problem, result = plan_situation(situation)
+    assert len(result.slots) == problem.horizon == len(aligned.starts)
+    assert problem.pv_kw == aligned.pv_kw
+    # A load profile from two weeks of hourly history, not a flat line.
+    assert max(problem.load_kw) - min(problem.load_kw) > 0.2
+    judged = evaluate(problem, [slot.battery_kw for slot in result.slots])
+    assert judged.violations == ()
+    assert judged.cost <= result.cost_idle + 1e-6

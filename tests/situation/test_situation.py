@@ -18,7 +18,7 @@ from custom_components.ems.core.situation import (
     situation_problem,
     situation_to_json,
 )
-from custom_components.ems.planner import InverterMode, ProblemError
+from custom_components.ems.planner import InverterMode, ProblemError, ReserveWindow
 
 from .real_day import END_OF_DAY, FIRST, HISTORY_START, NOW, PARIS, SLOT, situation
 
@@ -154,3 +154,23 @@ def test_prices_from_an_earlier_slot_are_cut_to_now() -> None:
     assert (
         situation_problem(early).import_price == situation_problem(known).import_price
     )
+
+
+def test_a_reserve_window_and_plain_modes_round_trip_and_hold() -> None:
+    """A storm's reserve window holds where it applies; no caps without mode_caps."""
+    storm = ReserveWindow(
+        start=FIRST + 6 * SLOT, end=FIRST + 12 * SLOT, min_soc_percent=80.0
+    )
+    known = replace(situation(soc_percent=30.0), reserve=storm, mode_caps=False)
+    data = json.loads(json.dumps(situation_to_json(known)))
+    assert data["mode_caps"] is False
+    assert situation_from_json(data) == known
+    problem, result = plan_situation(known)
+    assert problem.reserve == storm
+    assert all(slot.soc_percent >= 80.0 - 1e-6 for slot in result.slots[6:12])
+    assert all(
+        slot.max_charge_kw is None and slot.max_discharge_kw is None
+        for slot in result.slots
+    )
+    # Before the warning the floor is the battery's minimum, not the reserve.
+    assert result.slots[0].soc_percent < 80.0

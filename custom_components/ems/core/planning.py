@@ -1,9 +1,13 @@
-"""From the configuration, the readings and the aligned inputs to a planning Problem (pure)."""
+"""From the configuration, the readings and the aligned inputs to a Situation (pure).
+
+`core.situation.plan_situation` plans from it, as the command line and the closed-loop
+benchmark do from theirs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from custom_components.ems.planner import (
     Battery,
@@ -11,36 +15,33 @@ from custom_components.ems.planner import (
     InverterMode,
     Plan,
     PlanSlot,
-    Problem,
     ReserveWindow,
 )
 
 from .config import EmsConfig
 from .inputs import AlignedInputs, StormReserve
+from .situation import Command, History, Prices, PvForecast, Situation, Temperatures
 
 # A slot charging to within this of the storm reserve is charging for it.
 _RESERVE_BAND_PERCENT = 0.5
 
 
-def terminal_value(aligned: AlignedInputs, discharge_efficiency: float) -> float:
-    """Value a stored kWh at the horizon's end at the cheapest import it would replace.
-
-    A kWh left in the battery saves buying one later; valuing it at the horizon's
-    cheapest import price (after discharge losses) never rewards hoarding.
-    """
-    return max(min(aligned.import_price), 0.0) * discharge_efficiency
-
-
-def build_problem(
+def build_situation(
     config: EmsConfig,
     *,
+    now: datetime,
     soc_percent: float,
     min_soc_percent: float,
     reserve_soc_percent: float,
     aligned: AlignedInputs,
+    pv_forecast: PvForecast,
+    history: History,
+    temperatures: Temperatures | None,
+    time_zone: str,
     storm: StormReserve | None = None,
-) -> Problem:
-    """Return the Problem for the current state; raises ProblemError if invalid.
+    previous: Command | None = None,
+) -> Situation:
+    """Return what Home Assistant knows now; raises ProblemError if it is invalid.
 
     The user's reserve holds over the whole horizon. A `storm` reserve above it holds
     from the warning's onset to its end, so the plan charges for it ahead of the
@@ -52,36 +53,38 @@ def build_problem(
     stormy = _storm_window(storm, aligned, max(floor, user), configured.max_soc_percent)
     if stormy is not None:
         floor = max(floor, user)
-    battery = Battery(
-        capacity_kwh=configured.capacity_kwh,
-        soc_percent=soc_percent,
-        min_soc_percent=floor,
-        max_soc_percent=configured.max_soc_percent,
-        max_charge_kw=configured.max_charge_kw,
-        max_discharge_kw=configured.max_discharge_kw,
-        charge_efficiency=configured.charge_efficiency,
-        discharge_efficiency=configured.discharge_efficiency,
-        cycle_cost_per_kwh=configured.cycle_cost_per_kwh,
-    )
-    reserve = stormy
-    if reserve is None and user > battery.min_soc_percent:
-        reserve = ReserveWindow(
-            start=aligned.start, end=aligned.horizon_end, min_soc_percent=user
-        )
-    return Problem(
-        start=aligned.start,
+    return Situation(
+        now=now,
         slot_minutes=aligned.slot_minutes,
-        import_price=aligned.import_price,
-        export_price=aligned.export_price,
-        pv_kw=aligned.pv_kw,
-        load_kw=aligned.load_kw,
-        battery=battery,
+        battery=Battery(
+            capacity_kwh=configured.capacity_kwh,
+            soc_percent=soc_percent,
+            min_soc_percent=floor,
+            max_soc_percent=configured.max_soc_percent,
+            max_charge_kw=configured.max_charge_kw,
+            max_discharge_kw=configured.max_discharge_kw,
+            charge_efficiency=configured.charge_efficiency,
+            discharge_efficiency=configured.discharge_efficiency,
+            cycle_cost_per_kwh=configured.cycle_cost_per_kwh,
+        ),
         grid=Grid(
             max_import_kw=config.grid.max_import_kw,
             max_export_kw=config.grid.max_export_kw,
         ),
-        terminal_value_per_kwh=terminal_value(aligned, battery.discharge_efficiency),
-        reserve=reserve,
+        prices=Prices(
+            start=aligned.start,
+            import_price=aligned.import_price,
+            export_price=aligned.export_price,
+        ),
+        pv_forecast=pv_forecast,
+        history=history,
+        temperatures=temperatures,
+        time_zone=time_zone,
+        reserve_soc_percent=user if user > floor else None,
+        reserve=stormy,
+        previous=previous,
+        # Control carries out hold and plain self use, no charge/discharge caps yet.
+        mode_caps=False,
     )
 
 

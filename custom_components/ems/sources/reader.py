@@ -24,10 +24,17 @@ from custom_components.ems.core.inputs import (
     grid_fee_series,
     slot_start,
 )
+from custom_components.ems.core.situation import (
+    ForecastMemory,
+    History,
+    PvForecast,
+    Temperatures,
+    slot_temperatures,
+)
 
 from .alerts import WarningReader
 from .forecasts import PvReader, WeatherReader
-from .load_history import LoadAccuracy, LoadHistory
+from .load_history import HouseHistory, LoadAccuracy
 from .log import SourceLog
 from .prices import PriceReader, Prices
 
@@ -38,10 +45,17 @@ PV_PRODUCING_KW = 0.1
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class GatheredInputs:
-    """The aligned inputs (None if they could not be read) and what is wrong with them."""
+    """What is known for planning (None if it could not be read) and what is wrong.
+
+    `pv_forecast` holds the forecast past slots had next to the coming one;
+    `history` the measured load and PV; `temperatures` the forecast, if any.
+    """
 
     aligned: AlignedInputs | None
     issues: tuple[str, ...]
+    pv_forecast: PvForecast | None = None
+    history: History | None = None
+    temperatures: Temperatures | None = None
     # The reserve a weather warning calls for (None: no warning in force or announced).
     storm: StormReserve | None = None
 
@@ -62,7 +76,8 @@ class InputsReader:
         self.pv = PvReader(hass, config.forecasts, SourceLog(starting))
         self.weather = WeatherReader(hass, config.forecasts, SourceLog(starting))
         self.warnings = WarningReader(hass, config.warnings, SourceLog(starting))
-        self.load = LoadHistory(hass, config.house, config.forecasts)
+        self.history = HouseHistory(hass, config.house, config.forecasts)
+        self.pv_memory = ForecastMemory()
         self.issue_id = f"{ISSUE_PRICES_MISSING}_{entry.entry_id}"
         self._title = entry.title
         self._pv_source = config.forecasts.pv_source
@@ -74,7 +89,7 @@ class InputsReader:
     @property
     def load_accuracy(self) -> LoadAccuracy | None:
         """Return how wrong yesterday's load forecast was, when known."""
-        return self.load.accuracy
+        return self.history.accuracy
 
     async def async_gather(
         self, config: PlanningConfig, readings: HouseReadings, now: datetime
@@ -108,12 +123,8 @@ class InputsReader:
             now=now,
         )
         storm = self.warnings.read(now)
-        load = await self.load.forecast(
-            start=start,
-            hours=config.horizon_hours + 1,
-            fallback_kw=readings.load_kw,
-            forecast_temperatures=temperatures.by_hour if temperatures else None,
-            now=now,
+        history = await self.history.slots(
+            until=start, minutes=config.slot_minutes, load_now_kw=readings.load_kw
         )
         aligned = align_inputs(
             start=start,
@@ -123,7 +134,6 @@ class InputsReader:
             export_prices=prices.export_prices,
             tariff=config.tariff,
             pv=pv,
-            load=load.series,
             grid_fees=grid_fee_series(
                 config.grid_fees, self.hass.config.time_zone, start, until
             )
@@ -161,6 +171,19 @@ class InputsReader:
                 *notes,
             ),
             storm=storm,
+            pv_forecast=self.pv_memory.forecast(
+                history_start=history.start,
+                first=start,
+                minutes=config.slot_minutes,
+                coming=aligned.pv_kw,
+            ),
+            history=history,
+            temperatures=slot_temperatures(
+                temperatures.by_hour if temperatures else {},
+                first=start,
+                minutes=config.slot_minutes,
+                count=len(aligned.starts),
+            ),
         )
 
     def _why_no_price(self, issue: InputIssue, prices: Prices) -> str:

@@ -1,4 +1,4 @@
-"""Inputs for the planner: price and PV adapters, slot alignment, load forecast (pure)."""
+"""Inputs for the planner: price and PV adapters, slot alignment, load and PV models (pure)."""
 
 from .alerts import Severity, StormReserve, WeatherWarning, read_warnings, storm_reserve
 from .align import (
@@ -12,7 +12,6 @@ from .align import (
     slot_starts,
 )
 from .grid_fees import GridFeeSchedule, grid_fee_series, parse_windows
-from .load import LoadForecast, LoadMethod, forecast_load, mean_absolute_error
 from .prices import (
     attribute_list,
     currency_of,
@@ -55,8 +54,6 @@ __all__ = [
     "InputIssue",
     "InputsError",
     "IssueKind",
-    "LoadForecast",
-    "LoadMethod",
     "PowerPoint",
     "PowerSeries",
     "PricePoint",
@@ -76,12 +73,10 @@ __all__ = [
     "detect_source",
     "energy_unit_scale",
     "entsoe",
-    "forecast_load",
     "forecast_solar",
     "grid_fee_series",
     "held_measured_pv",
     "is_stale",
-    "mean_absolute_error",
     "merge_prices",
     "nordpool_core",
     "nordpool_hacs",

@@ -21,7 +21,6 @@ class IssueKind(StrEnum):
     NO_PRICES = "no_prices"
     PRICE_GAP = "price_gap"
     PV_SHORT = "pv_short"
-    LOAD_SHORT = "load_short"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -37,7 +36,7 @@ class InputIssue:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AlignedInputs:
-    """The planner's inputs, one value per slot: retail prices per kWh, PV and load in kW."""
+    """The planner's inputs, one value per slot: retail prices per kWh and PV in kW."""
 
     start: datetime
     slot_minutes: int
@@ -45,7 +44,6 @@ class AlignedInputs:
     import_price: tuple[float, ...]
     export_price: tuple[float, ...]
     pv_kw: tuple[float, ...]
-    load_kw: tuple[float, ...]
     horizon_end: datetime
     issues: tuple[InputIssue, ...]
 
@@ -143,7 +141,6 @@ def align_inputs(
     export_prices: PriceSeries,
     tariff: RetailTariff,
     pv: PowerSeries,
-    load: PowerSeries,
     grid_fees: PriceSeries | None = None,
 ) -> AlignedInputs:
     """Put every input on the slot grid from `start`, as far as prices are known.
@@ -152,7 +149,7 @@ def align_inputs(
     prices also get the time-of-day `grid_fees` (per kWh, after VAT); retail prices
     pass through. The horizon ends at the first slot either price does not cover, or
     at `max_horizon`; prices are never invented. PV missing past its forecast counts
-    as zero, load missing as the mean of the known load; both are reported.
+    as zero, and is reported.
     """
     slot = _slot(slot_minutes)
     count = max_horizon // slot
@@ -183,12 +180,7 @@ def align_inputs(
             length, starts, imports, exports, (import_prices, export_prices)
         )
     starts = starts[:length]
-    pv_kw = _filled(
-        resample_power(pv, starts, slot), IssueKind.PV_SHORT, issues, starts
-    )
-    load_kw = _filled(
-        resample_power(load, starts, slot), IssueKind.LOAD_SHORT, issues, starts
-    )
+    pv_kw = _zero_filled(resample_power(pv, starts, slot), issues, starts)
     first = start.astimezone(UTC)
     return AlignedInputs(
         start=first,
@@ -197,7 +189,6 @@ def align_inputs(
         import_price=tuple(price for price in imports[:length] if price is not None),
         export_price=tuple(price for price in exports[:length] if price is not None),
         pv_kw=pv_kw,
-        load_kw=load_kw,
         horizon_end=first + length * slot,
         issues=tuple(issues),
     )
@@ -239,22 +230,18 @@ def _price_issues(
     ]
 
 
-def _filled(
-    values: list[float | None],
-    kind: IssueKind,
-    issues: list[InputIssue],
-    starts: Sequence[datetime],
+def _zero_filled(
+    values: list[float | None], issues: list[InputIssue], starts: Sequence[datetime]
 ) -> tuple[float, ...]:
     known = [value for value in values if value is not None]
     if len(known) == len(values):
         return tuple(known)
-    fill = 0.0 if kind is IssueKind.PV_SHORT or not known else sum(known) / len(known)
     missing = next(i for i, value in enumerate(values) if value is None)
     issues.append(
         InputIssue(
-            kind=kind,
+            kind=IssueKind.PV_SHORT,
             at=starts[missing],
-            detail=f"{len(values) - len(known)} slots without forecast, assumed {fill:.3f} kW",
+            detail=f"{len(values) - len(known)} slots without PV forecast, assumed 0 kW",
         )
     )
-    return tuple(fill if value is None else value for value in values)
+    return tuple(value or 0.0 for value in values)

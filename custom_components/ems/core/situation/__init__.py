@@ -1,5 +1,6 @@
 """Planning from what is known now: FORMAT.md's Situation and `plan_situation`."""
 
+from .memory import ForecastMemory, slot_temperatures
 from .model import (
     Command,
     History,
@@ -14,6 +15,7 @@ from .plan import Policy, plan_situation, situation_problem
 
 __all__ = [
     "Command",
+    "ForecastMemory",
     "History",
     "Policy",
     "Prices",
@@ -24,4 +26,5 @@ __all__ = [
     "situation_from_json",
     "situation_problem",
     "situation_to_json",
+    "slot_temperatures",
 ]

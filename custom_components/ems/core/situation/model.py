@@ -16,7 +16,13 @@ import math
 from typing import Any
 
 from custom_components.ems.core.inputs.series import floor_instant
-from custom_components.ems.planner import Battery, Grid, InverterMode, ProblemError
+from custom_components.ems.planner import (
+    Battery,
+    Grid,
+    InverterMode,
+    ProblemError,
+    ReserveWindow,
+)
 from custom_components.ems.planner.codec import battery_from_json, grid_from_json
 from custom_components.ems.planner.model import validate_battery
 
@@ -78,9 +84,12 @@ class Situation:
     """Everything known at `now` (see FORMAT.md).
 
     Beyond FORMAT.md: `time_zone` (IANA name; without it the offset of `now` is taken
-    as the local clock of the load profile), `reserve_soc_percent` (the storm
-    reserve: a floor kept over the whole horizon) and `previous` (the command the
-    inverter carries out now, which a new plan replaces only when that pays).
+    as the local clock of the load profile), `reserve_soc_percent` (a floor kept over
+    the whole horizon), `reserve` (a floor kept from its start to its end, such as a
+    storm warning's; it takes the place of `reserve_soc_percent`), `previous` (the
+    command the inverter carries out now, which a new plan replaces only when that
+    pays) and `mode_caps` (False: the inverter is driven with hold and plain self use
+    only, no charge or discharge limit in self use).
     """
 
     now: datetime
@@ -93,7 +102,9 @@ class Situation:
     temperatures: Temperatures | None = None
     time_zone: str | None = None
     reserve_soc_percent: float | None = None
+    reserve: ReserveWindow | None = None
     previous: Command | None = None
+    mode_caps: bool = True
 
     def __post_init__(self) -> None:
         """Reject what cannot be planned from, with ProblemError."""
@@ -229,6 +240,18 @@ def situation_from_json(data: Mapping[str, Any]) -> Situation:
     reserve = data.get("reserve_soc_percent")
     if reserve is not None and not isinstance(reserve, int | float):
         raise ProblemError("field 'reserve_soc_percent' must be a number")
+    window = None
+    if (section := data.get("reserve")) is not None:
+        if not isinstance(section, Mapping):
+            raise ProblemError("field 'reserve' must be an object")
+        floor = _optional(section, "min_soc_percent")
+        if floor is None:
+            raise ProblemError("field 'reserve' needs 'min_soc_percent'")
+        window = ReserveWindow(
+            start=_moment(section, "start"),
+            end=_moment(section, "end"),
+            min_soc_percent=floor,
+        )
     return Situation(
         now=_moment(data, "now"),
         slot_minutes=slot_minutes,
@@ -253,7 +276,9 @@ def situation_from_json(data: Mapping[str, Any]) -> Situation:
         temperatures=temperatures,
         time_zone=zone if isinstance(zone, str) else None,
         reserve_soc_percent=None if reserve is None else float(reserve),
+        reserve=window,
         previous=previous,
+        mode_caps=data.get("mode_caps", True) is not False,
     )
 
 
@@ -298,6 +323,14 @@ def situation_to_json(situation: Situation) -> dict[str, Any]:
         data["time_zone"] = situation.time_zone
     if situation.reserve_soc_percent is not None:
         data["reserve_soc_percent"] = situation.reserve_soc_percent
+    if not situation.mode_caps:
+        data["mode_caps"] = False
+    if (window := situation.reserve) is not None:
+        data["reserve"] = {
+            "start": window.start.isoformat(),
+            "end": window.end.isoformat(),
+            "min_soc_percent": window.min_soc_percent,
+        }
     if (previous := situation.previous) is not None:
         data["previous"] = {
             "mode": previous.mode.value,

@@ -192,6 +192,28 @@ def _pv(situation: Situation, first: datetime, count: int, policy: Policy) -> _P
     return _Pv(coming=coming, past_forecast=past_forecast, past_measured=measured)
 
 
+def _reserve(
+    situation: Situation, first: datetime, end: datetime
+) -> ReserveWindow | None:
+    """Return the reserve window within [first, end), if it raises the floor."""
+    battery = situation.battery
+    window = situation.reserve
+    if window is None:
+        floor = situation.reserve_soc_percent
+        if floor is None:
+            return None
+        window = ReserveWindow(start=first, end=end, min_soc_percent=floor)
+    begin = max(window.start.astimezone(UTC), first)
+    until = min(window.end.astimezone(UTC), end)
+    if window.min_soc_percent <= battery.min_soc_percent or until <= begin:
+        return None
+    return ReserveWindow(
+        start=begin,
+        end=until,
+        min_soc_percent=min(window.min_soc_percent, battery.max_soc_percent),
+    )
+
+
 def _prepare(
     situation: Situation, policy: Policy
 ) -> tuple[Problem, tuple[Scenario, ...]]:
@@ -204,15 +226,7 @@ def _prepare(
     if offset < 0 or count <= 0:
         raise ProblemError(f"no price for the slot at {first.isoformat()}")
     battery = situation.battery
-    reserve = None
-    if (floor := situation.reserve_soc_percent) is not None and (
-        floor > battery.min_soc_percent
-    ):
-        reserve = ReserveWindow(
-            start=first,
-            end=first + count * slot,
-            min_soc_percent=min(floor, battery.max_soc_percent),
-        )
+    reserve = _reserve(situation, first, first + count * slot)
     import_price = prices.import_price[offset:]
     pv = _pv(situation, first, count, policy)
     load = forecast_load(situation, first, count, policy.load_model)
@@ -275,7 +289,7 @@ def plan_situation(
             problem,
             method,
             time_limit=time_limit,
-            caps=policy.caps,
+            caps=policy.caps and situation.mode_caps,
             scenarios=futures,
             first_kw=first_kw,
         )

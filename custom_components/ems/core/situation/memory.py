@@ -1,0 +1,67 @@
+"""What the forecasts said: the PV forecast past slots had, as the Situation carries it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+from custom_components.ems.core.inputs.series import floor_instant
+
+from .model import PvForecast, Temperatures
+
+
+class ForecastMemory:
+    """The PV forecast each slot had when it was last planned, kept for the history.
+
+    The planner calibrates the PV forecast against the measured PV of past slots, so
+    it needs the forecast those slots had; Home Assistant's forecast sources only say
+    what is coming. Kept in memory: after a restart calibration starts afresh.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing remembered."""
+        self._kw: dict[datetime, float] = {}
+
+    def forecast(
+        self,
+        *,
+        history_start: datetime,
+        first: datetime,
+        minutes: int,
+        coming: Sequence[float],
+    ) -> PvForecast:
+        """Remember `coming` (kW per slot from `first`); return past and coming.
+
+        Slots before `history_start` are forgotten.
+        """
+        slot = timedelta(minutes=minutes)
+        begin, first = history_start.astimezone(UTC), first.astimezone(UTC)
+        for index, kw in enumerate(coming):
+            self._kw[first + index * slot] = kw
+        for moment in [moment for moment in self._kw if moment < begin]:
+            del self._kw[moment]
+        past = round((first - begin) / slot)
+        return PvForecast(
+            start=begin,
+            p50=(
+                *(self._kw.get(begin + index * slot) for index in range(past)),
+                *coming,
+            ),
+        )
+
+
+def slot_temperatures(
+    by_hour: Mapping[datetime, float], *, first: datetime, minutes: int, count: int
+) -> Temperatures | None:
+    """Return an hourly temperature forecast on the slots from `first`, if any."""
+    if not by_hour:
+        return None
+    slot = timedelta(minutes=minutes)
+    first = first.astimezone(UTC)
+    return Temperatures(
+        start=first,
+        values=tuple(
+            by_hour.get(floor_instant(first + index * slot, timedelta(hours=1)))
+            for index in range(count)
+        ),
+    )
