@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from functools import partial
 import json
 import subprocess
 import sys
@@ -146,12 +147,15 @@ async def test_the_command_line_plans_what_home_assistant_planned(
     assert len(load) >= 4 * 7 * 24 * 4
     assert [kw for kw in load if kw is not None] == [0.8]
 
-    offline = subprocess.run(
-        [sys.executable, "-m", "custom_components.ems.planner", "--situation", "-"],
-        input=json.dumps(situation),
-        capture_output=True,
-        text=True,
-        check=True,
+    offline = await hass.async_add_executor_job(
+        partial(
+            subprocess.run,
+            [sys.executable, "-m", "custom_components.ems.planner", "--situation", "-"],
+            input=json.dumps(situation),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     )
     slots = json.loads(offline.stdout)["slots"]
     planned = entry.runtime_data.coordinator.data.plan

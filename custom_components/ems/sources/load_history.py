@@ -60,12 +60,15 @@ def hourly_means(
 def on_slots(
     hourly: Mapping[datetime, float], begin: datetime, end: datetime, minutes: int
 ) -> tuple[float | None, ...]:
-    """Spread hourly means over the slots [begin, end); None where the hour is missing."""
-    slot = timedelta(minutes=minutes)
-    count = round((end - begin) / slot)
-    return tuple(
-        hourly.get(floor_instant(begin + index * slot, _HOUR)) for index in range(count)
-    )
+    """Spread hourly means over the slots [begin, end); None where the hour is missing.
+
+    `begin` is the start of an hour (UTC); `minutes` divides the hour.
+    """
+    count = round((end - begin) / timedelta(minutes=minutes))
+    per_hour = 60 // minutes
+    hours = -(-count // per_hour)
+    means = [hourly.get(begin + index * _HOUR) for index in range(hours)]
+    return tuple(mean for mean in means for _ in range(per_hour))[:count]
 
 
 class HouseHistory:

@@ -19,8 +19,8 @@ class ForecastMemory:
     """
 
     def __init__(self) -> None:
-        """Start with nothing remembered."""
-        self._kw: dict[datetime, float] = {}
+        """Start with nothing remembered (kW by slot start, in seconds since the epoch)."""
+        self._kw: dict[int, float] = {}
 
     def forecast(
         self,
@@ -34,19 +34,18 @@ class ForecastMemory:
 
         Slots before `history_start` are forgotten.
         """
-        slot = timedelta(minutes=minutes)
-        begin, first = history_start.astimezone(UTC), first.astimezone(UTC)
-        for index, kw in enumerate(coming):
-            self._kw[first + index * slot] = kw
+        step = minutes * 60
+        begin = int(history_start.timestamp())
+        now = int(first.timestamp())
+        self._kw.update(
+            zip(range(now, now + step * len(coming), step), coming, strict=True)
+        )
         for moment in [moment for moment in self._kw if moment < begin]:
             del self._kw[moment]
-        past = round((first - begin) / slot)
+        remembered = self._kw.get
         return PvForecast(
-            start=begin,
-            p50=(
-                *(self._kw.get(begin + index * slot) for index in range(past)),
-                *coming,
-            ),
+            start=history_start.astimezone(UTC),
+            p50=(*map(remembered, range(begin, now, step)), *coming),
         )
 
 
