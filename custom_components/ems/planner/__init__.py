@@ -16,8 +16,11 @@ from typing import Literal
 from .cbc import solve_cbc
 from .codec import plan_to_json, problem_from_json, problem_to_json
 from .dp import DEFAULT_SOC_STEP_PERCENT, solve_dp
+from .errors import ProblemError
 from .evaluate import Evaluation, evaluate
 from .limits import FloatArray, SlotLimits, derive
+from .load_schedule import cheap_schedule, with_loads
+from .loads import DeferrableLoad, DemandCharge, Load, ModulatingLoad, OptionalLoad
 from .milp import solve_highs
 from .model import (
     Battery,
@@ -27,7 +30,6 @@ from .model import (
     Plan,
     PlanSlot,
     Problem,
-    ProblemError,
     ReserveWindow,
     Scenario,
     SocTarget,
@@ -38,10 +40,15 @@ from .selfuse import self_use
 __all__ = [
     "Battery",
     "ChargeTaper",
+    "DeferrableLoad",
+    "DemandCharge",
     "Evaluation",
     "Grid",
     "InverterMode",
+    "Load",
     "Method",
+    "ModulatingLoad",
+    "OptionalLoad",
     "Plan",
     "PlanSlot",
     "Problem",
@@ -71,7 +78,7 @@ def _milp(
     time_limit: float,
     scenarios: Sequence[Scenario],
     first_kw: float | None,
-) -> tuple[FloatArray, str, float | None]:
+) -> tuple[FloatArray, FloatArray | None, str, float | None]:
     if solver == "cbc":
         result = solve_cbc(problem, limits, time_limit=time_limit)
     else:
@@ -92,9 +99,20 @@ def _milp(
         )
     return (
         result.battery_kw,
+        result.loads_kw,
         f"exact MILP ({result.solver}, {result.binaries} charge/discharge binaries)",
         result.objective,
     )
+
+
+def _fixed_loads_note(problem: Problem) -> str:
+    """Say what a method other than the MILP leaves out."""
+    note = ""
+    if problem.loads:
+        note += " around a fixed load schedule (each load where it costs least)"
+    if problem.demand_charge is not None:
+        note += ", demand charge not optimised"
+    return note
 
 
 def plan(
@@ -113,7 +131,9 @@ def plan(
     `caps`: the inverter has self use's charge and discharge limits; the plan's modes
     use them (see `explain`). `scenarios` (MILP only): other futures; the first
     slot is chosen for all of them at once (see `milp.solve_highs`). `first_kw` (MILP
-    only): the first slot's battery power is given.
+    only): the first slot's battery power is given. Controllable loads are planned
+    with the battery by the MILP; DP and self-use plan the battery around the loads
+    placed where each costs least (`load_schedule.cheap_schedule`).
     """
     if method not in ("milp", "dp"):
         raise ProblemError(f"unknown method {method!r}: use milp or dp")
@@ -121,11 +141,12 @@ def plan(
     limits = derive(problem)
     failures: list[str] = []
     battery: FloatArray | None = None
+    loads_kw: FloatArray | None = None
     expected: float | None = None
     produced, status, reason = "self_use", "fallback", ""
     if method == "milp":
         try:
-            battery, reason, expected = _milp(
+            battery, loads_kw, reason, expected = _milp(
                 problem,
                 limits,
                 solver=milp_solver,
@@ -137,21 +158,26 @@ def plan(
         except _SOLVER_ERRORS as err:
             failures.append(f"MILP failed ({err})")
     if battery is None:
+        loads_kw = cheap_schedule(problem, limits)
+    loaded = with_loads(limits, loads_kw) if loads_kw is not None else limits
+    if battery is None:
         try:
-            battery = solve_dp(problem, limits, soc_step_percent=soc_step_percent)
+            battery = solve_dp(problem, loaded, soc_step_percent=soc_step_percent)
             produced, status = "dp", "optimal" if method == "dp" else "fallback"
             reason = f"dynamic programming on a {soc_step_percent:g}% SoC grid"
         except _SOLVER_ERRORS as err:
             failures.append(f"DP failed ({err})")
     if battery is None:
-        battery = self_use(problem, limits)
+        battery = self_use(problem, loaded)
         reason = "plain self-use"
+    if produced != "milp":
+        reason += _fixed_loads_note(problem)
     if failures:
         reason = "; ".join([*failures, f"used {reason}"])
     solve_seconds = time.perf_counter() - started
-    settled = settle(problem, limits, battery)
-    idle = settle(problem, limits, battery * 0.0)
-    plain = settle(problem, limits, self_use(problem, limits))
+    settled = settle(problem, limits, battery, loads_kw)
+    idle = settle(problem, limits, battery * 0.0, loads_kw)
+    plain = settle(problem, limits, self_use(problem, loaded), loads_kw)
     return build_plan(
         problem,
         limits,

@@ -21,7 +21,7 @@ from custom_components.ems.core.situation import plan_situation, situation_from_
 from . import plan
 from .codec import plan_to_json, problem_from_json
 from .dp import DEFAULT_SOC_STEP_PERCENT
-from .model import ProblemError
+from .errors import ProblemError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 PuLP is not a requirement of the integration; every slot gets its charge/discharge
 binary upfront (no lazy binaries), so that a mistake in HiGHS's path shows up here.
+Controllable loads and the demand charge are HiGHS's alone (`milp_loads.py` adds them
+to a HiGHS model): a problem with them raises SolverFailed here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from .milp import (
     CHARGE,
     DISCHARGE,
     EXPORT,
-    HIGHS_INF,
     IMPORT,
     MilpResult,
     SolverFailed,
@@ -24,6 +25,7 @@ from .milp import (
     exclusive_grid_slots,
     rows,
 )
+from .milp_loads import HIGHS_INF
 
 if TYPE_CHECKING:
     from .limits import SlotLimits
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 def solve_cbc(problem: Problem, limits: SlotLimits, *, time_limit: float) -> MilpResult:
     """Solve the same model with CBC through PuLP, with a binary in every slot upfront."""
+    if problem.loads or problem.demand_charge is not None:
+        raise SolverFailed("CBC does not model controllable loads or a demand charge")
     import pulp  # noqa: PLC0415  (a test and benchmark dependency only)
 
     size = problem.horizon

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from .errors import ProblemError
+from .loads import DeferrableLoad, DemandCharge, Load, ModulatingLoad, OptionalLoad
 from .model import (
     Battery,
     ChargeTaper,
@@ -13,7 +15,6 @@ from .model import (
     Plan,
     PlanSlot,
     Problem,
-    ProblemError,
     ReserveWindow,
     SocTarget,
 )
@@ -48,6 +49,102 @@ def _series(value: Any) -> tuple[float, ...]:
     if not isinstance(value, list):
         raise TypeError("expected a list of numbers")
     return tuple(_number(item) for item in value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _whole(value: Any) -> int:
+    number = _number(value)
+    if number != int(number):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return int(number)
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _flags(value: Any) -> tuple[bool, ...]:
+    if not isinstance(value, list):
+        raise TypeError("expected a list of true/false")
+    return tuple(_boolean(item) for item in value)
+
+
+def _optional[T](
+    data: Mapping[str, Any], key: str, convert: Callable[[Any], T], default: T
+) -> T:
+    return default if data.get(key) is None else _field(data, key, convert)
+
+
+def _load_from_json(data: Any) -> Load:
+    if not isinstance(data, Mapping):
+        raise ProblemError("each load must be an object")
+    kind = data.get("kind")
+    name = _field(data, "id", _text)
+    if kind == "modulating":
+        return ModulatingLoad(
+            id=name,
+            min_kw=_optional(data, "min_kw", _number, 0.0),
+            max_kw=_field(data, "max_kw", _number),
+            energy_kwh=_field(data, "energy_kwh", _number),
+            earliest=_field(data, "earliest", _moment),
+            latest=_field(data, "latest", _moment),
+        )
+    if kind == "deferrable":
+        return DeferrableLoad(
+            id=name,
+            power_kw=_field(data, "power_kw", _number),
+            energy_kwh=_field(data, "energy_kwh", _number),
+            earliest=_field(data, "earliest", _moment),
+            latest=_field(data, "latest", _moment),
+            min_run_minutes=_optional(data, "min_run_minutes", _number, 0.0),
+            one_block=_optional(data, "one_block", _boolean, False),
+        )
+    if kind == "optional":
+        return OptionalLoad(
+            id=name,
+            power_kw=_field(data, "power_kw", _number),
+            max_energy_kwh=_field(data, "max_energy_kwh", _number),
+            value_per_kwh=_field(data, "value_per_kwh", _number),
+            min_run_minutes=_optional(data, "min_run_minutes", _number, 0.0),
+            earliest=_optional(data, "earliest", _moment, None),
+            latest=_optional(data, "latest", _moment, None),
+        )
+    raise ProblemError(f"unknown kind {kind!r}: use deferrable, modulating or optional")
+
+
+def _loads_from_json(value: Any) -> tuple[Load, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ProblemError("field 'loads' must be a list")
+    loads = []
+    for number, data in enumerate(value):
+        try:
+            loads.append(_load_from_json(data))
+        except ProblemError as err:
+            name = data.get("id") if isinstance(data, Mapping) else None
+            label = f"loads[{number}]" + (f" ({name})" if name else "")
+            raise ProblemError(f"{label}: {err}") from err
+    return tuple(loads)
+
+
+def _demand_charge_from_json(data: Mapping[str, Any]) -> DemandCharge:
+    try:
+        return DemandCharge(
+            price_per_kw=_field(data, "price_per_kw", _number),
+            peak_so_far_kw=_optional(data, "peak_so_far_kw", _number, 0.0),
+            measure_minutes=_optional(data, "measure_minutes", _whole, 15),
+            counted=_optional(data, "counted", _flags, None),
+        )
+    except ProblemError as err:
+        raise ProblemError(f"demand_charge: {err}") from err
 
 
 def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
@@ -114,6 +211,7 @@ def problem_from_json(data: Mapping[str, Any]) -> Problem:
             above_soc_percent=_field(section, "above_soc_percent", _number),
             kw_at_max_soc=_field(section, "kw_at_max_soc", _number),
         )
+    charge = _section(data, "demand_charge")
     slot_minutes = _field(data, "slot_minutes", _number)
     if slot_minutes != int(slot_minutes):
         raise ProblemError("slot_minutes must be a whole number")
@@ -131,6 +229,8 @@ def problem_from_json(data: Mapping[str, Any]) -> Problem:
         target=target,
         charge_taper=taper,
         zero_export=bool(data.get("zero_export", False)),
+        loads=_loads_from_json(data.get("loads")),
+        demand_charge=None if charge is None else _demand_charge_from_json(charge),
     )
 
 
@@ -171,6 +271,25 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         }
     if problem.zero_export:
         data["zero_export"] = True
+    if problem.loads:
+        data["loads"] = [_load_json(load) for load in problem.loads]
+    if (charge := problem.demand_charge) is not None:
+        data["demand_charge"] = {
+            "price_per_kw": charge.price_per_kw,
+            "peak_so_far_kw": charge.peak_so_far_kw,
+            "measure_minutes": charge.measure_minutes,
+        }
+        if charge.counted is not None:
+            data["demand_charge"]["counted"] = list(charge.counted)
+    return data
+
+
+def _load_json(load: Load) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": load.id, "kind": load.kind}
+    for name in load.__dataclass_fields__:
+        value = getattr(load, name)
+        if name != "id" and value is not None:
+            data[name] = value.isoformat() if isinstance(value, datetime) else value
     return data
 
 
@@ -185,6 +304,11 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "cost_idle": round(plan.cost_idle, 6),
         "cost_self_use": round(plan.cost_self_use, 6),
         "expected_saving": round(plan.expected_saving, 6),
+        **(
+            {"load_issues": list(plan.load_issues)}
+            if plan.load_issues or any(slot.loads_kw for slot in plan.slots)
+            else {}
+        ),
         "slots": [_slot_json(slot) for slot in plan.slots],
     }
 
@@ -208,4 +332,6 @@ def _slot_json(slot: PlanSlot) -> dict[str, Any]:
         data["max_charge_kw"] = slot.max_charge_kw
     if slot.max_discharge_kw is not None:
         data["max_discharge_kw"] = slot.max_discharge_kw
+    if slot.loads_kw:
+        data["loads_kw"] = dict(slot.loads_kw)
     return data

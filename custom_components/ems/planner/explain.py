@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .limits import FloatArray, SlotLimits
+from .load_schedule import peak_import_kw
+from .loads import DeferrableLoad, Load, ModulatingLoad, measure_windows, window
 from .model import InverterMode
 
 if TYPE_CHECKING:
@@ -21,15 +25,17 @@ def _clock(problem: Problem, slot: int) -> str:
     return problem.slot_start(slot).astimezone(problem.start.tzinfo).strftime("%H:%M")
 
 
-def _discharge_value(problem: Problem, slot: int, battery_kw: float) -> float:
+def _discharge_value(
+    problem: Problem, limits: SlotLimits, slot: int, battery_kw: float
+) -> float:
     """Per-kWh value of discharging: avoided import, or export revenue when exporting."""
-    deficit = problem.load_kw[slot] - problem.pv_kw[slot]
+    deficit = limits.load_kw[slot] - limits.pv_kw[slot]
     if -battery_kw <= max(deficit, 0.0) + _KW:
         return problem.import_price[slot]
     return problem.export_price[slot]
 
 
-def _next_uses(problem: Problem, battery: FloatArray) -> list[Use]:
+def _next_uses(problem: Problem, limits: SlotLimits, battery: FloatArray) -> list[Use]:
     """For each slot, the best-valued discharge of the next discharge run after it."""
     uses: list[Use] = [None] * problem.horizon
     pending: Use = None  # best discharge since the next charge (scanning backwards)
@@ -41,7 +47,7 @@ def _next_uses(problem: Problem, battery: FloatArray) -> list[Use]:
             after_charge = uses[slot]
             pending = None
         elif power < -_KW:
-            value = _discharge_value(problem, slot, power)
+            value = _discharge_value(problem, limits, slot, power)
             if pending is None or value >= pending[0]:
                 pending = (value, slot)
     return uses
@@ -72,7 +78,7 @@ def _mode(
     up is still stored); one that stores only part of the surplus is self use with a
     charge cap; likewise for discharge. Without caps those are hold or plain self use.
     """
-    surplus = problem.pv_kw[slot] - problem.load_kw[slot]
+    surplus = float(limits.pv_kw[slot] - limits.load_kw[slot])
     if power > _KW and power > max(surplus, 0.0) + _KW:
         return SlotMode(mode=InverterMode.FORCE_CHARGE)
     if power < -_KW and -power > max(-surplus, 0.0) + _KW:
@@ -122,11 +128,11 @@ def explain(
     *,
     caps: bool = False,
 ) -> list[tuple[SlotMode, str]]:
-    """Return (mode, reason) per slot."""
+    """Return (mode, reason) per slot (`limits` hold the load with the loads in it)."""
     efficiency = limits.charge_efficiency * limits.discharge_efficiency
     wear = problem.battery.cycle_cost_per_kwh
     terminal = problem.terminal_value_per_kwh
-    uses = _next_uses(problem, battery)
+    uses = _next_uses(problem, limits, battery)
     basis: tuple[float, int] | None = None  # what the stored energy last cost
     result: list[tuple[SlotMode, str]] = []
     for slot in range(problem.horizon):
@@ -173,9 +179,9 @@ def explain(
             text = f"cover the load from the battery instead of importing at {import_price:.2f}"
         elif mode is InverterMode.ZERO_EXPORT:
             text = f"export price {export_price:.2f} is negative: no export, curtail PV"
-        elif problem.pv_kw[slot] < problem.load_kw[slot] - _KW:
+        elif limits.pv_kw[slot] < limits.load_kw[slot] - _KW:
             text = f"battery at its floor: import at {import_price:.2f}"
-        elif problem.pv_kw[slot] > problem.load_kw[slot] + _KW:
+        elif limits.pv_kw[slot] > limits.load_kw[slot] + _KW:
             text = f"battery full: export surplus PV at {export_price:.2f}"
         else:
             text = "self-use: nothing to gain from moving the battery"
@@ -186,6 +192,53 @@ def explain(
             basis = (import_price if from_grid else export_price, slot)
         result.append((told, text))
     return result
+
+
+def _load_reason(
+    problem: Problem, load: Load, slot: int, power: float, grid_kw: float
+) -> str:
+    slots = window(load, problem)
+    if isinstance(load, DeferrableLoad):
+        return (
+            f"{load.id} runs ({power:g} kW) where it costs least in its window "
+            f"{_clock(problem, slots.start)}-{_clock(problem, slots.stop)}"
+        )
+    if isinstance(load, ModulatingLoad):
+        return (
+            f"{load.id} runs at {power:.1f} kW ({load.energy_kwh:g} kWh due by "
+            f"{_clock(problem, slots.stop)})"
+        )
+    exporting = grid_kw < -_KW
+    price = (problem.export_price if exporting else problem.import_price)[slot]
+    return (
+        f"{load.id} runs ({power:g} kW): worth {load.value_per_kwh:.2f} a kWh, "
+        f"{'exporting' if exporting else 'importing'} it costs {price:.2f}"
+    )
+
+
+def load_reasons(
+    problem: Problem, loads_kw: FloatArray, grid_kw: FloatArray, *, caps_peak: bool
+) -> list[str]:
+    """Return per slot what the controllable loads and the demand charge add ("" if none).
+
+    `caps_peak`: the plan was optimised for the demand charge (the MILP's).
+    """
+    notes: list[list[str]] = [[] for _ in range(problem.horizon)]
+    for number, load in enumerate(problem.loads):
+        for slot in window(load, problem):
+            if (power := float(loads_kw[number, slot])) > _KW:
+                notes[slot].append(
+                    _load_reason(problem, load, slot, power, float(grid_kw[slot]))
+                )
+    charge = problem.demand_charge
+    if caps_peak and charge is not None and charge.price_per_kw > 0.0:
+        peak = max(peak_import_kw(problem, grid_kw), charge.peak_so_far_kw)
+        imported = np.maximum(grid_kw, 0.0)
+        for members in measure_windows(charge, problem):
+            if peak > _KW and float(imported[members].mean()) >= peak - _KW:
+                for slot in members:
+                    notes[slot].append(f"keeps import under the {peak:.1f} kW peak")
+    return ["; ".join(parts) for parts in notes]
 
 
 def same_mode(first: SlotMode, second: SlotMode) -> bool:

@@ -9,6 +9,9 @@ added lazily: the LP is solved first and a binary is added only for slots where 
 solution charges and discharges at once; this repeats until no slot does. The final
 solution is feasible for the full MILP and optimal for a relaxation of it, so it is
 optimal for the full MILP.
+
+Controllable loads and the demand charge add their own columns and rows
+(`milp_loads.py`); without them the model is the battery's alone.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .limits import FloatArray, SlotLimits
+from .milp_loads import HIGHS_INF, Block, LoadColumns, add_loads, apply, most_load_kw
 from .quiet import quiet_highs
 
 if TYPE_CHECKING:
@@ -28,7 +32,6 @@ if TYPE_CHECKING:
 
 CHARGE, DISCHARGE, IMPORT, EXPORT, CURTAIL, STORED = range(6)
 _SIMULTANEOUS_KW = 1e-6
-HIGHS_INF = 1e30
 _MIP_GAP = 1e-7
 _SLACK_KW = 1e-6  # keeps near-degenerate export limits clear of solver tolerances
 
@@ -45,11 +48,19 @@ class MilpResult:
     solver: str
     binaries: int
     objective: float | None = None  # what the solver minimised (scenarios weighed)
+    loads_kw: FloatArray | None = None  # kW per controllable load and slot
 
 
-def big_m(limits: SlotLimits) -> tuple[FloatArray, FloatArray]:
-    """Finite bounds on import and export, for slots that need an import/export binary."""
-    imp = np.minimum(limits.max_import_kw, limits.load_kw + limits.max_charge_kw)
+def big_m(
+    limits: SlotLimits, load_kw: FloatArray | float = 0.0
+) -> tuple[FloatArray, FloatArray]:
+    """Finite bounds on import and export, for slots that need an import/export binary.
+
+    `load_kw`: the most the controllable loads can add to the house's load.
+    """
+    imp = np.minimum(
+        limits.max_import_kw, limits.load_kw + load_kw + limits.max_charge_kw
+    )
     exp = limits.pv_kw + limits.max_discharge_kw
     return imp, exp
 
@@ -205,13 +216,18 @@ def _add_binaries(
 
 def _stacked(
     problem: Problem, blocks: Sequence[tuple[float, SlotLimits]]
-) -> tuple[Any, ...]:
-    """One model per block (weighted), the first slot's charge and discharge shared."""
+) -> tuple[tuple[Any, ...], list[int]]:
+    """One model per block (weighted), the first slot's charge and discharge shared.
+
+    Returns the model's arrays and each block's first row (its balance rows).
+    """
     width = 6 * problem.horizon
     costs, lowers, uppers = [], [], []
     row_lower, row_upper, starts, index, value = [], [], [], [], []
-    entries = 0
+    entries = row_count = 0
+    first_rows = []
     for number, (weight, limits) in enumerate(blocks):
+        first_rows.append(row_count)
         cost, low, high = columns(problem, limits)
         costs.append(weight * cost)
         lowers.append(low)
@@ -219,6 +235,7 @@ def _stacked(
         block = rows(problem, limits)
         row_lower.append(block[0])
         row_upper.append(block[1])
+        row_count += len(block[1])
         starts.append(block[2] + entries)
         index.append(block[3] + number * width)
         value.append(block[4])
@@ -243,7 +260,7 @@ def _stacked(
         np.concatenate(starts).astype(np.int32),
         np.concatenate(index).astype(np.int32),
         np.concatenate(value).astype(float),
-    )
+    ), first_rows
 
 
 def _first_within(limits: SlotLimits, battery_kw: float) -> float:
@@ -283,7 +300,7 @@ def solve_highs(
 
     size = problem.horizon
     blocks = [(1.0 - sum(weight for weight, _ in scenarios), limits), *scenarios]
-    cost, col_lower, col_upper, *rows = _stacked(problem, blocks)
+    (cost, col_lower, col_upper, *rows), first_rows = _stacked(problem, blocks)
     if first_kw is not None:
         fixed = _first_within(limits, first_kw)
         col_lower[CHARGE * size] = col_upper[CHARGE * size] = max(fixed, 0.0)
@@ -306,9 +323,24 @@ def solve_highs(
         *rows,
         np.zeros(columns, dtype=np.int32),
     )
+    loads: LoadColumns | None = None
+    if problem.loads or problem.demand_charge is not None:
+        first_imports = range(IMPORT * size, 6 * size * len(blocks), 6 * size)
+        loads = add_loads(
+            problem,
+            [
+                Block(weight=weight, first_row=row, import_columns=range(at, at + size))
+                for (weight, _), row, at in zip(
+                    blocks, first_rows, first_imports, strict=True
+                )
+            ],
+            columns,
+        )
+        apply(highs, loads)
+        columns += len(loads.cost)
     pending: list[tuple[int, int, float, float]] = []
     for number, (_, block) in enumerate(blocks):
-        imp_cap, exp_cap = big_m(block)
+        imp_cap, exp_cap = big_m(block, most_load_kw(problem) if loads else 0.0)
         base = 6 * size * number
         pending += [
             (
@@ -341,8 +373,8 @@ def solve_highs(
             status = highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverFailed(highs.modelStatusToString(status).lower())
-        values = np.asarray(highs.getSolution().col_value)[: 6 * size * len(blocks)]
-        per_block = values.reshape(len(blocks), 6, size)
+        solution = np.asarray(highs.getSolution().col_value)
+        per_block = solution[: 6 * size * len(blocks)].reshape(len(blocks), 6, size)
         charge, discharge = per_block[:, CHARGE], per_block[:, DISCHARGE]
         # A slot that has its binary already shows at most the solver's integrality
         # tolerance times the power cap: that is noise, and the net power is exact.
@@ -355,11 +387,13 @@ def solve_highs(
         ]
         bound.update(both)
         if not both:
+            objective = float(highs.getInfo().objective_function_value)
             return MilpResult(
                 battery_kw=charge[0] - discharge[0],
                 solver="highs",
                 binaries=binaries,
-                objective=float(highs.getInfo().objective_function_value),
+                objective=objective - (loads.penalty(solution) if loads else 0.0),
+                loads_kw=loads.schedule(solution, size) if loads else None,
             )
         pending = [
             (

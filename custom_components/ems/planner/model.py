@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import math
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
+
+from .errors import ProblemError, check
+from .loads import DemandCharge, Load, validate_demand_charge, validate_loads
 
 type FloatArray = npt.NDArray[np.float64]
 
 SLOT_MINUTES = (15, 30, 60)
 NEGLIGIBLE = 1e-9
-
-
-class ProblemError(ValueError):
-    """An invalid planning problem; the message is one line meant for the user."""
 
 
 class InverterMode(StrEnum):
@@ -83,18 +83,13 @@ class ChargeTaper:
     kw_at_max_soc: float
 
 
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise ProblemError(message)
-
-
 def _finite_series(name: str, values: Sequence[float]) -> tuple[float, ...]:
     try:
         series = tuple(float(value) for value in values)
     except (TypeError, ValueError) as err:
         raise ProblemError(f"{name} must be a list of numbers") from err
     for index, value in enumerate(series):
-        _check(math.isfinite(value), f"{name}[{index}] is not a finite number")
+        check(math.isfinite(value), f"{name}[{index}] is not a finite number")
     # Magnitudes this small are rounding noise; the solvers' tolerances choke on them.
     return tuple(0.0 if abs(value) < NEGLIGIBLE else value for value in series)
 
@@ -116,11 +111,14 @@ class Problem:
     target: SocTarget | None = None
     charge_taper: ChargeTaper | None = None
     zero_export: bool = False
+    loads: Sequence[Load] = ()
+    demand_charge: DemandCharge | None = None
 
     def __post_init__(self) -> None:
         """Store series as tuples of floats and reject invalid input with ProblemError."""
         for name in ("import_price", "export_price", "pv_kw", "load_kw"):
             object.__setattr__(self, name, _finite_series(name, getattr(self, name)))
+        object.__setattr__(self, "loads", tuple(self.loads))
         _validate(self)
 
     @property
@@ -149,8 +147,8 @@ def _aware(moment: datetime) -> bool:
 
 
 def _validate(problem: Problem) -> None:
-    _check(_aware(problem.start), "start must carry a UTC offset")
-    _check(
+    check(_aware(problem.start), "start must carry a UTC offset")
+    check(
         problem.slot_minutes in SLOT_MINUTES,
         f"slot_minutes must be one of 15, 30, 60, not {problem.slot_minutes}",
     )
@@ -158,22 +156,27 @@ def _validate(problem: Problem) -> None:
         name: len(getattr(problem, name))
         for name in ("import_price", "export_price", "pv_kw", "load_kw")
     }
-    _check(
+    check(
         len(set(lengths.values())) == 1,
         "series lengths differ: "
         + ", ".join(f"{name}={size}" for name, size in lengths.items()),
     )
-    _check(problem.horizon > 0, "the series are empty")
-    _check(min(problem.pv_kw) >= 0.0, "pv_kw must not be negative")
-    _check(min(problem.load_kw) >= 0.0, "load_kw must not be negative")
-    _check(
+    check(problem.horizon > 0, "the series are empty")
+    check(min(problem.pv_kw) >= 0.0, "pv_kw must not be negative")
+    check(min(problem.load_kw) >= 0.0, "load_kw must not be negative")
+    check(
         math.isfinite(problem.terminal_value_per_kwh),
         "terminal_value_per_kwh is not a finite number",
     )
     validate_battery(problem.battery)
+    validate_loads(problem.loads)
+    if problem.demand_charge is not None:
+        validate_demand_charge(
+            problem.demand_charge, problem.slot_minutes, problem.horizon
+        )
     for name in ("max_import_kw", "max_export_kw"):
         limit = getattr(problem.grid, name)
-        _check(
+        check(
             limit is None or (math.isfinite(limit) and limit >= 0.0),
             f"grid {name} must be null or a number >= 0",
         )
@@ -194,58 +197,58 @@ def validate_battery(battery: Battery) -> None:
         "cycle_cost_per_kwh",
     ):
         value = getattr(battery, name)
-        _check(
+        check(
             isinstance(value, int | float) and math.isfinite(value),
             f"battery {name} is not a finite number",
         )
-    _check(battery.capacity_kwh > 0.0, "battery capacity_kwh must be positive")
-    _check(
+    check(battery.capacity_kwh > 0.0, "battery capacity_kwh must be positive")
+    check(
         0.0 <= battery.min_soc_percent <= battery.max_soc_percent <= 100.0,
         f"battery SoC limits must satisfy 0 <= min ({battery.min_soc_percent}) "
         f"<= max ({battery.max_soc_percent}) <= 100",
     )
-    _check(
+    check(
         0.0 <= battery.soc_percent <= 100.0, "battery soc_percent must be within 0..100"
     )
-    _check(
+    check(
         battery.max_charge_kw >= 0.0 and battery.max_discharge_kw >= 0.0,
         "battery power limits must not be negative",
     )
-    _check(
+    check(
         0.0 < battery.charge_efficiency <= 1.0
         and 0.0 < battery.discharge_efficiency <= 1.0,
         "battery efficiencies must be within (0, 1]",
     )
-    _check(battery.cycle_cost_per_kwh >= 0.0, "cycle_cost_per_kwh must not be negative")
+    check(battery.cycle_cost_per_kwh >= 0.0, "cycle_cost_per_kwh must not be negative")
 
 
 def _validate_options(problem: Problem) -> None:
     battery = problem.battery
     if (reserve := problem.reserve) is not None:
-        _check(
+        check(
             _aware(reserve.start)
             and _aware(reserve.end)
             and reserve.start <= reserve.end,
             "reserve needs aware start <= end",
         )
-        _check(
+        check(
             0.0 <= reserve.min_soc_percent <= battery.max_soc_percent,
             "reserve min_soc_percent must be within 0..max_soc_percent",
         )
     if (taper := problem.charge_taper) is not None:
-        _check(
+        check(
             battery.min_soc_percent
             <= taper.above_soc_percent
             < battery.max_soc_percent,
             "charge_taper above_soc_percent must be within min..max SoC",
         )
-        _check(
+        check(
             0.0 <= taper.kw_at_max_soc <= battery.max_charge_kw,
             "charge_taper kw_at_max_soc must be within 0..max_charge_kw",
         )
     if (target := problem.target) is not None:
-        _check(_aware(target.by), "target time must carry a UTC offset")
-        _check(
+        check(_aware(target.by), "target time must carry a UTC offset")
+        check(
             0.0 <= target.soc_percent <= battery.max_soc_percent,
             "target soc_percent must be within 0..max_soc_percent",
         )
@@ -253,7 +256,7 @@ def _validate_options(problem: Problem) -> None:
         if slot is not None:
             reachable = max_reachable_kwh(problem)[slot]
             wanted = battery.kwh(target.soc_percent)
-            _check(
+            check(
                 wanted <= reachable + 1e-6,
                 f"infeasible target: {target.soc_percent:g}% by "
                 f"{target.by.isoformat()} needs {wanted:.2f} kWh but at most "
@@ -289,6 +292,8 @@ class PlanSlot:
     # Self use's charge / discharge caps (an inverter's current limits); None: none.
     max_charge_kw: float | None = None
     max_discharge_kw: float | None = None
+    # Each controllable load's kW (all of them, 0.0 when off); grid_kw includes them.
+    loads_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -296,7 +301,8 @@ class Plan:
     """The schedule, which method produced it, its status and why, and its money.
 
     `method` is "milp", "dp" or "self_use"; `status` is "optimal" or "fallback".
-    Costs follow FORMAT.md's objective (import - export + wear - terminal value):
+    Costs follow FORMAT.md's objective (import - export + wear - terminal value,
+    - optional loads' value + demand charge):
     `cost_idle` with the battery idle, `cost_self_use` with plain self-use, and
     `expected_saving` = cost_idle - objective (what the battery earns by this plan).
     """
@@ -313,6 +319,8 @@ class Plan:
     # What the MILP minimised: the objective weighed over the forecast and its
     # scenarios (None when another method planned).
     expected_cost: float | None = None
+    # Each required load energy that cannot fit, and what it gets instead.
+    load_issues: tuple[str, ...] = ()
 
     @property
     def saving_over_self_use(self) -> float:

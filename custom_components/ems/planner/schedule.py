@@ -1,4 +1,4 @@
-"""Turn battery kW per slot into the Plan: energy path, grid, curtailment, cost, modes."""
+"""Turn battery and load kW per slot into the Plan: energy path, grid, cost, modes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .explain import explain
+from .explain import explain, load_reasons
 from .limits import FloatArray, SlotLimits
+from .load_schedule import (
+    demand_charge_cost,
+    load_issues,
+    loads_per_slot,
+    optional_value,
+    with_loads,
+)
 from .model import Plan, PlanSlot
 
 if TYPE_CHECKING:
@@ -22,14 +29,26 @@ class Settled:
     """What a battery schedule implies for the house, slot by slot."""
 
     battery_kw: FloatArray
+    loads_kw: FloatArray  # per controllable load and slot
     stored_kwh: FloatArray  # N + 1 values: initial, then each slot end
     grid_kw: FloatArray
     curtailed_kw: FloatArray
     cost: float
 
 
-def settle(problem: Problem, limits: SlotLimits, battery_kw: FloatArray) -> Settled:
-    """Follow a battery schedule: SoC, grid after curtailment, and the plan's cost."""
+def settle(
+    problem: Problem,
+    limits: SlotLimits,
+    battery_kw: FloatArray,
+    loads_kw: FloatArray | None = None,
+) -> Settled:
+    """Follow a battery and load schedule: SoC, grid after curtailment, the cost.
+
+    `limits` are the problem's own; `loads_kw` (per load and slot) are added to its
+    load, their optional value subtracted and the demand charge added.
+    """
+    if loads_kw is None:
+        loads_kw = np.zeros((len(problem.loads), problem.horizon))
     battery = np.where(np.abs(battery_kw) < _KW_EPSILON, 0.0, battery_kw)
     hours = limits.hours
     moved = np.where(
@@ -40,7 +59,7 @@ def settle(problem: Problem, limits: SlotLimits, battery_kw: FloatArray) -> Sett
     stored = limits.initial_kwh + np.concatenate([[0.0], np.cumsum(moved)])
     pv = np.asarray(problem.pv_kw)
     export_price = np.asarray(problem.export_price)
-    net = np.asarray(problem.load_kw) - pv + battery
+    net = with_loads(limits, loads_kw).load_kw - pv + battery
     surplus_export = np.maximum(-net, 0.0)
     unpaid = export_price < 0.0
     curtailed = np.where(
@@ -56,8 +75,10 @@ def settle(problem: Problem, limits: SlotLimits, battery_kw: FloatArray) -> Sett
             + problem.battery.cycle_cost_per_kwh * np.maximum(-battery, 0.0)
         )
     ) - problem.terminal_value_per_kwh * float(stored[-1])
+    cost += demand_charge_cost(problem, grid) - optional_value(problem, loads_kw)
     return Settled(
         battery_kw=battery,
+        loads_kw=loads_kw,
         stored_kwh=stored,
         grid_kw=grid,
         curtailed_kw=curtailed,
@@ -79,11 +100,19 @@ def build_plan(
     caps: bool = False,
     expected_cost: float | None = None,
 ) -> Plan:
-    """Assemble the Plan, with an inverter mode and a reason for every slot."""
+    """Assemble the Plan, with an inverter mode and a reason for every slot.
+
+    Required load energy that did not fit is named in `load_issues` and the reason.
+    """
     capacity = problem.battery.capacity_kwh
+    loads = loads_per_slot(problem, settled.loads_kw)
+    notes = load_reasons(
+        problem, settled.loads_kw, settled.grid_kw, caps_peak=method == "milp"
+    )
+    issues = load_issues(problem, settled.loads_kw)
     explained = explain(
         problem,
-        limits,
+        with_loads(limits, settled.loads_kw),
         settled.battery_kw,
         settled.stored_kwh,
         caps=caps,
@@ -98,7 +127,7 @@ def build_plan(
                 100.0 * float(settled.stored_kwh[index + 1]) / capacity, 3
             ),
             mode=told.mode,
-            reason=text,
+            reason=f"{text}; {notes[index]}" if notes[index] else text,
             import_price=problem.import_price[index],
             export_price=problem.export_price[index],
             pv_kw=problem.pv_kw[index],
@@ -106,13 +135,14 @@ def build_plan(
             curtailed_kw=round(float(settled.curtailed_kw[index]), 4),
             max_charge_kw=told.max_charge_kw,
             max_discharge_kw=told.max_discharge_kw,
+            loads_kw=loads[index],
         )
         for index, (told, text) in enumerate(explained)
     )
     return Plan(
         method=method,
         status=status,
-        reason=reason,
+        reason="; ".join([reason, *issues]),
         objective=settled.cost,
         cost_idle=cost_idle,
         cost_self_use=cost_self_use,
@@ -120,4 +150,5 @@ def build_plan(
         solve_seconds=solve_seconds,
         slots=slots,
         expected_cost=expected_cost,
+        load_issues=issues,
     )

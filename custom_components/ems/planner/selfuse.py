@@ -35,7 +35,7 @@ def self_use(problem: Problem, limits: SlotLimits) -> FloatArray:
     stored = limits.initial_kwh
     battery = np.zeros(problem.horizon)
     for slot in range(problem.horizon):
-        surplus = problem.pv_kw[slot] - problem.load_kw[slot]
+        surplus = float(limits.pv_kw[slot] - limits.load_kw[slot])
         charge_cap = min(
             float(limits.charge_cap_kw(stored)),
             max(limits.ceiling_kwh[slot] - stored, 0.0) / (eta_c * hours),
