@@ -17,6 +17,7 @@ import platform
 from statistics import median, quantiles
 import time
 
+from custom_components.ems.core.inputs.series import hourly_on_slots
 from custom_components.ems.core.situation import (
     ForecastMemory,
     History,
@@ -25,7 +26,6 @@ from custom_components.ems.core.situation import (
     plan_situation,
 )
 from custom_components.ems.planner import Grid
-from custom_components.ems.sources.load_history import on_slots
 
 from .closed_loop import Knowledge, battery
 from .replay_data import load_year
@@ -78,8 +78,8 @@ def _one(knowledge: Knowledge, index: int) -> tuple[float, float, int]:
         ),
         history=History(
             start=begin,
-            load_kw=on_slots(load_hourly, begin, first, 15),
-            pv_kw=on_slots(pv_hourly, begin, first, 15),
+            load_kw=hourly_on_slots(load_hourly, begin, first, 15),
+            pv_kw=hourly_on_slots(pv_hourly, begin, first, 15),
         ),
         time_zone="Europe/Paris",
         mode_caps=False,

@@ -31,9 +31,8 @@ from .core.config import EmsConfig
 from .core.explanation import local_reasons
 from .core.house import HouseReadings, Quantity, ReadingError, derive_load_kw, read
 from .core.planning import build_situation, storm_reasons
-from .core.situation import Command, Situation, plan_situation
+from .core.situation import Command, Situation, plan_situation, running_command
 from .planner import Plan, Problem, ProblemError
-from .planner.explain import SlotMode, same_mode
 from .sources.reader import InputsReader
 
 # Changes smaller than these do not refresh the coordinator before the next slot tick.
@@ -260,7 +259,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         except ProblemError as err:
             LOGGER.warning("EMS cannot plan: %s", err)
             return None, None, None, (*issues, str(err))
-        self._follow(planned, now)
+        self._running = running_command(self._running, planned, now)
         # The planner names times in the problem's zone (UTC); people read local time.
         zone = dt_util.get_default_time_zone()
         result = local_reasons(planned, zone)
@@ -275,31 +274,6 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         )
         self._log_fallback(result)
         return result, problem, situation, issues
-
-    def _follow(self, planned: Plan, now: datetime) -> None:
-        """Remember the mode the new plan gives the current slot, and since when."""
-        first = planned.slots[0]
-        mode = SlotMode(
-            mode=first.mode,
-            max_charge_kw=first.max_charge_kw,
-            max_discharge_kw=first.max_discharge_kw,
-        )
-        running = self._running
-        unchanged = running is not None and same_mode(
-            mode,
-            SlotMode(
-                mode=running.mode,
-                max_charge_kw=running.max_charge_kw,
-                max_discharge_kw=running.max_discharge_kw,
-            ),
-        )
-        self._running = Command(
-            mode=first.mode,
-            battery_kw=first.battery_kw,
-            max_charge_kw=first.max_charge_kw,
-            max_discharge_kw=first.max_discharge_kw,
-            since=running.since if running is not None and unchanged else now,
-        )
 
     def _log_fallback(self, result: Plan) -> None:
         """Warn once when the planner falls back from the method asked for, once when back."""

@@ -14,6 +14,7 @@ from custom_components.ems.core.situation import (
     Policy,
     Prices,
     plan_situation,
+    running_command,
     situation_from_json,
     situation_problem,
     situation_to_json,
@@ -174,3 +175,20 @@ def test_a_reserve_window_and_plain_modes_round_trip_and_hold() -> None:
     )
     # Before the warning the floor is the battery's minimum, not the reserve.
     assert result.slots[0].soc_percent < 80.0
+
+
+def test_the_running_command_keeps_its_start_while_its_mode_lasts() -> None:
+    """The next Situation's `previous`: a new mode starts now, the same mode keeps its start."""
+    _, result = plan_situation(situation())
+    started = running_command(None, result, NOW)
+    assert started.mode is result.slots[0].mode
+    assert started.since == NOW
+    later = NOW + timedelta(minutes=5)
+    assert running_command(started, result, later).since == NOW
+    other = replace(
+        started,
+        mode=InverterMode.FORCE_DISCHARGE
+        if started.mode is not InverterMode.FORCE_DISCHARGE
+        else InverterMode.HOLD,
+    )
+    assert running_command(other, result, later).since == later

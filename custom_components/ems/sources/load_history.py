@@ -17,7 +17,7 @@ from homeassistant.util import dt as dt_util
 from custom_components.ems.core.config import ForecastConfig, HouseEntities
 from custom_components.ems.core.house import derive_load_kw
 from custom_components.ems.core.inputs.load_model import SlotHistory, day_ahead_error
-from custom_components.ems.core.inputs.series import floor_instant
+from custom_components.ems.core.inputs.series import floor_instant, hourly_on_slots
 from custom_components.ems.core.situation import History
 
 _HOUR = timedelta(hours=1)
@@ -55,20 +55,6 @@ def hourly_means(
         else derive_load_kw(*(one[start] for one in means))
         for start in hours
     }
-
-
-def on_slots(
-    hourly: Mapping[datetime, float], begin: datetime, end: datetime, minutes: int
-) -> tuple[float | None, ...]:
-    """Spread hourly means over the slots [begin, end); None where the hour is missing.
-
-    `begin` is the start of an hour (UTC); `minutes` divides the hour.
-    """
-    count = round((end - begin) / timedelta(minutes=minutes))
-    per_hour = 60 // minutes
-    hours = -(-count // per_hour)
-    means = [hourly.get(begin + index * _HOUR) for index in range(hours)]
-    return tuple(mean for mean in means for _ in range(per_hour))[:count]
 
 
 class HouseHistory:
@@ -110,13 +96,13 @@ class HouseHistory:
             self._fetched_hour = hour
             await self._refresh(hour)
         begin = hour - timedelta(weeks=self.weeks)
-        load = on_slots(self.load, begin, until, minutes)
+        load = hourly_on_slots(self.load, begin, until, minutes)
         if load_now_kw is not None and load and all(kw is None for kw in load):
             load = (*load[:-1], load_now_kw)
         return History(
             start=begin,
             load_kw=load,
-            pv_kw=on_slots(self.pv, begin, until, minutes),
+            pv_kw=hourly_on_slots(self.pv, begin, until, minutes),
         )
 
     async def _refresh(self, hour: datetime) -> None:
@@ -143,7 +129,7 @@ class HouseHistory:
         day = datetime.combine(today - timedelta(days=1), time(), self.zone)
         begin = floor_instant(now - timedelta(weeks=self.weeks), _HOUR)
         history = SlotHistory(
-            start=begin, minutes=60, values=on_slots(self.load, begin, now, 60)
+            start=begin, minutes=60, values=hourly_on_slots(self.load, begin, now, 60)
         )
         error = day_ahead_error(history, day=day, zone=self.zone)
         if error is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 import math
@@ -97,6 +97,25 @@ def floor_instant(instant: datetime, step: timedelta) -> datetime:
     """Return the instant in UTC, floored to a multiple of `step` since the epoch."""
     utc = instant.astimezone(UTC)
     return utc - (utc - _EPOCH) % step
+
+
+def hourly_on_slots(
+    hourly: Mapping[datetime, float], begin: datetime, end: datetime, minutes: int
+) -> tuple[float | None, ...]:
+    """Hold hourly values (keyed by hour start, UTC) over the slots [begin, end).
+
+    None where the hour has no value; `minutes` divides the hour.
+    """
+    hour = timedelta(hours=1)
+    first_hour = floor_instant(begin, hour)
+    skip = round((begin - first_hour) / timedelta(minutes=minutes))
+    count = round((end - begin) / timedelta(minutes=minutes))
+    per_hour = 60 // minutes
+    hours = -(-(skip + count) // per_hour)
+    values = [hourly.get(first_hour + index * hour) for index in range(hours)]
+    return tuple(value for value in values for _ in range(per_hour))[
+        skip : skip + count
+    ]
 
 
 def typical_step(starts: Sequence[datetime]) -> timedelta:

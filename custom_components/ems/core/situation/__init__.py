@@ -11,7 +11,7 @@ from .model import (
     situation_from_json,
     situation_to_json,
 )
-from .plan import Policy, plan_situation, situation_problem
+from .plan import Policy, plan_situation, running_command, situation_problem
 
 __all__ = [
     "Command",
@@ -23,6 +23,7 @@ __all__ = [
     "Situation",
     "Temperatures",
     "plan_situation",
+    "running_command",
     "situation_from_json",
     "situation_problem",
     "situation_to_json",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from custom_components.ems.core.inputs.series import floor_instant
+from custom_components.ems.core.inputs.series import hourly_on_slots
 
 from .model import PvForecast, Temperatures
 
@@ -55,12 +55,8 @@ def slot_temperatures(
     """Return an hourly temperature forecast on the slots from `first`, if any."""
     if not by_hour:
         return None
-    slot = timedelta(minutes=minutes)
     first = first.astimezone(UTC)
+    end = first + count * timedelta(minutes=minutes)
     return Temperatures(
-        start=first,
-        values=tuple(
-            by_hour.get(floor_instant(first + index * slot, timedelta(hours=1)))
-            for index in range(count)
-        ),
+        start=first, values=hourly_on_slots(by_hour, first, end, minutes)
     )

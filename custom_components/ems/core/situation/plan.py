@@ -31,6 +31,7 @@ from custom_components.ems.core.inputs.series import floor_instant
 from custom_components.ems.planner import (
     Method,
     Plan,
+    PlanSlot,
     Problem,
     ProblemError,
     ReserveWindow,
@@ -40,7 +41,7 @@ from custom_components.ems.planner import (
 from custom_components.ems.planner.explain import SlotMode, first_slot_kw, same_mode
 from custom_components.ems.planner.limits import derive
 
-from .model import Situation
+from .model import Command, Situation
 from .uncertainty import recent_days
 
 DEFAULT_LOAD_KW = 0.5
@@ -267,6 +268,32 @@ def situation_problem(situation: Situation, policy: Policy | None = None) -> Pro
     return _prepare(situation, policy or Policy())[0]
 
 
+def _told(command: Command | PlanSlot) -> SlotMode:
+    """Return the mode and caps a command (or a plan's slot) tells the inverter."""
+    return SlotMode(
+        mode=command.mode,
+        max_charge_kw=command.max_charge_kw,
+        max_discharge_kw=command.max_discharge_kw,
+    )
+
+
+def running_command(previous: Command | None, plan: Plan, now: datetime) -> Command:
+    """Return the command the plan's first slot gives, and since when its mode runs.
+
+    The next Situation's `previous`: the mode keeps its start while a new plan gives
+    the same mode (caps may change), and starts `now` when the mode changes.
+    """
+    first = plan.slots[0]
+    same = previous is not None and same_mode(_told(first), _told(previous))
+    return Command(
+        mode=first.mode,
+        battery_kw=first.battery_kw,
+        max_charge_kw=first.max_charge_kw,
+        max_discharge_kw=first.max_discharge_kw,
+        since=previous.since if previous is not None and same else now,
+    )
+
+
 def plan_situation(
     situation: Situation,
     *,
@@ -299,18 +326,8 @@ def plan_situation(
     steady = policy.switch_cost > 0.0 or policy.dwell > timedelta()
     if previous is None or not steady or result.expected_cost is None:
         return problem, result
-    running = SlotMode(
-        mode=previous.mode,
-        max_charge_kw=previous.max_charge_kw,
-        max_discharge_kw=previous.max_discharge_kw,
-    )
-    first = result.slots[0]
-    new = SlotMode(
-        mode=first.mode,
-        max_charge_kw=first.max_charge_kw,
-        max_discharge_kw=first.max_discharge_kw,
-    )
-    if same_mode(new, running):
+    running = _told(previous)
+    if same_mode(_told(result.slots[0]), running):
         return problem, result
     kept = planned(
         first_slot_kw(problem, derive(problem), running, previous.battery_kw)
