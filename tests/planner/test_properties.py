@@ -64,8 +64,34 @@ def _grid_tolerance(problem: Problem) -> float:
     return 2.0 * step_kwh * widest * (problem.horizon + 1) + 1e-6
 
 
+# Full charging from PV while the fuse binds: DP's exact full-power move once broke the
+# import limit, and the whole path fell back to the coarser grid (0.45 EUR short).
+_FUSE_BINDS_FULL_CHARGE = Problem(
+    start=datetime(2026, 1, 1, tzinfo=UTC),
+    slot_minutes=15,
+    import_price=(0.0,) * 15,
+    export_price=(0.0,) * 15,
+    pv_kw=(0.0,) * 12 + (3.875, 4.0, 4.0),
+    load_kw=(0.0,) * 12 + (2.375, 0.0, 0.0),
+    battery=Battery(
+        capacity_kwh=22.0,
+        soc_percent=0.0,
+        min_soc_percent=0.0,
+        max_soc_percent=36.0,
+        max_charge_kw=3.5,
+        max_discharge_kw=1.0,
+        charge_efficiency=1.0,
+        discharge_efficiency=1.0,
+        cycle_cost_per_kwh=0.0,
+    ),
+    grid=Grid(max_import_kw=1.875, max_export_kw=None),
+    terminal_value_per_kwh=0.25,
+)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
+@example(_FUSE_BINDS_FULL_CHARGE)
 def test_milp_and_dp_agree_and_keep_every_limit(problem: Problem) -> None:
     """Both plans are feasible; MILP is never beaten; DP is within the grid tolerance."""
     exact = plan(problem, "milp")

@@ -216,12 +216,22 @@ def _forward(limits: SlotLimits, grid: _Grid) -> FloatArray:
 
     Covering the house, idling and full power are done exactly (off the grid); other
     moves aim at the policy's target level, or at an exact kink less than a grid step
-    away. Every move is clipped to the power and SoC limits.
+    away. Every move is clipped to the power, grid and SoC limits.
     """
     hours = limits.hours
     cover = _cover_kwh(limits)
     kinks: list[list[float]] = _kinks_kwh(limits).tolist()  # type: ignore[assignment]
     full_discharge = limits.max_discharge_kw / limits.discharge_efficiency * hours
+    # What the grid lets the battery move: charging within the import limit (the house
+    # never exceeds it on its own), discharging within the export limit plus the load.
+    most_in: list[float] = (  # type: ignore[assignment]
+        (limits.max_import_kw + limits.pv_kw - limits.load_kw)
+        * limits.charge_efficiency
+        * hours
+    ).tolist()
+    most_out: list[float] = (  # type: ignore[assignment]
+        (limits.max_export_kw + limits.load_kw) / limits.discharge_efficiency * hours
+    ).tolist()
     first, last = float(grid.levels[0]), grid.levels.size - 1
     top, bottom = int(grid.moves[-1]), int(grid.moves[0])
     size = limits.floor_kwh.size
@@ -250,7 +260,9 @@ def _forward(limits: SlotLimits, grid: _Grid) -> FloatArray:
         if exact is None:
             near = [k for k in kinks[slot] if abs(k - moved) < grid.step]
             exact = near[0] if near else moved
-        moved = min(max(exact, -full_discharge), full_charge)
+        moved = min(
+            max(exact, -full_discharge, -most_out[slot]), full_charge, most_in[slot]
+        )
         moved = min(
             max(moved, float(limits.floor_kwh[slot]) - stored),
             float(limits.ceiling_kwh[slot]) - stored,
