@@ -147,7 +147,9 @@ async def test_unchanged_commands_are_not_rewritten(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1))
     await hass.async_block_till_done()
     new = inverter.writes[written:]
-    assert new == [(REMOTE_POWER, ((-3000) & 0xFFFF,))]
+    # Only the keep-alive: the power again (twice when a slow machine runs late).
+    assert new
+    assert set(new) == {(REMOTE_POWER, ((-3000) & 0xFFFF,))}
 
 
 @pytest.mark.usefixtures("house")
