@@ -47,7 +47,7 @@ from ._modbus import (
     InverterServer,
 )
 from ._models import MODELS
-from ._physics import Flows, InverterState, Plant, flows
+from ._physics import BATTERY_VOLTAGE, Flows, InverterState, Plant, flows
 
 # A reply that never comes: longer than any client waits.
 LOST_REPLY_SECONDS = 3600.0
@@ -398,6 +398,7 @@ class FoxEssSimulator:
         now = self.flows()
         telemetry = self.profile.telemetry
         self._put(telemetry.soc, round(self.soc_percent))
+        self._put(telemetry.battery_voltage, round(BATTERY_VOLTAGE * 10))
         self._put_power(telemetry.pv, now.pv, spread=False)
         self._put_power(telemetry.grid, now.grid, spread=True)
         self._put_power(telemetry.battery, -now.battery, spread=False)

@@ -118,6 +118,9 @@ async def test_diagnostics(
         assert personal not in text
     assert diagnostics["plan"]["slots"] > 0
     assert diagnostics["control"]["link"] == "FoxEssLink"
+    # Fox ESS carries out self use's caps (current limits): the plan may use them
+    # (the Situation's default; only an inverter without them says `false`).
+    assert "mode_caps" not in diagnostics["situation"]
     assert diagnostics["control"]["last_run"]["dry_run"] is False
 
 

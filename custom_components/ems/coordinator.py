@@ -100,10 +100,16 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         *,
         config: EmsConfig,
         settings: EmsSettings,
+        mode_caps: bool,
     ) -> None:
-        """Set up the coordinator for one battery system."""
+        """Set up the coordinator for one battery system.
+
+        `mode_caps`: control carries out self use's charge and discharge caps (the
+        inverter link sets current limits), so plans may use them.
+        """
         super().__init__(hass, LOGGER, config_entry=entry, name=DOMAIN)
         self.config = config
+        self.mode_caps = mode_caps
         self.settings = settings
         self.sources = config.house.by_quantity()
         self.limits = config.house_limits
@@ -188,6 +194,15 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
                 return True
         return False
 
+    async def _async_setup(self) -> None:
+        """Take back what the inputs remembered before a restart (the first refresh)."""
+        await self.inputs.async_load()
+
+    async def async_shutdown(self) -> None:
+        """Stop refreshing and save what the inputs remember (the entry unloads)."""
+        await super().async_shutdown()
+        await self.inputs.async_save()
+
     async def _async_update_data(self) -> EmsState:
         try:
             return await self._async_read_and_plan()
@@ -252,6 +267,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
                 time_zone=self.hass.config.time_zone,
                 storm=storm,
                 previous=self._running,
+                mode_caps=self.mode_caps,
             )
             problem, planned = await self.hass.async_add_executor_job(
                 partial(plan_situation, situation, method=self.planning.method)

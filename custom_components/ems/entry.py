@@ -32,6 +32,7 @@ from .core.loads.config import LoadConfig, load_config
 from .data import EmsConfigEntry, EmsRuntimeData
 from .frontend import async_register_card
 from .services import async_setup_services
+from .sources.pv_memory import PvMemoryStore
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -62,7 +63,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     )
     events = EventLog(hass, entry)
     overrides = Overrides(hass, settings, events)
-    coordinator = EmsCoordinator(hass, entry, config=config, settings=settings)
+    link = inverter_link(hass, config.inverter, client)
+    coordinator = EmsCoordinator(
+        hass,
+        entry,
+        config=config,
+        settings=settings,
+        mode_caps=link is not None and link.execution.caps,
+    )
     accounting = EmsAccounting(hass, entry.entry_id, config, coordinator)
     await accounting.async_load()
     controller = EmsController(
@@ -73,7 +81,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
         settings=settings,
         overrides=overrides,
         events=events,
-        link=inverter_link(hass, config.inverter, client),
+        link=link,
     )
     loads = LoadController(
         hass,
@@ -161,9 +169,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> None:
-    """Delete the savings books and settings of a removed entry."""
+    """Delete the savings books, settings and remembered PV forecast of a removed entry."""
     await Store[Any](hass, STORAGE_VERSION, storage_key(entry.entry_id)).async_remove()
     await SettingsStore(hass, entry.entry_id).async_remove()
+    await PvMemoryStore(hass, entry.entry_id).async_remove()
 
 
 async def _async_options_changed(hass: HomeAssistant, entry: EmsConfigEntry) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from custom_components.ems.core.control import SetMinSoc, SetMode
 from custom_components.ems.core.control.foxess import (
+    Currents,
     FoxEssCall,
     FoxEssCallKind,
     FoxEssReport,
     foxess_call,
     needs_write,
+    with_currents,
 )
 from custom_components.ems.core.inverters.foxess import WorkMode
 from custom_components.ems.planner import InverterMode
@@ -168,3 +172,59 @@ def test_needs_write_only_when_the_inverter_differs(
 ) -> None:
     """A call is written when the report differs beyond 100 W; otherwise only kept alive."""
     assert needs_write(call, report) is expected
+
+
+OWN = Currents(charge_a=25.0, discharge_a=25.0)
+
+
+@pytest.mark.parametrize(
+    ("caps", "battery_v", "expected"),
+    [
+        # 1.2 kW at 240 V is 5 A; the discharge current stays the user's.
+        ((1.2, None), 240.0, Currents(charge_a=5.0, discharge_a=25.0)),
+        # Rounded down to the register's 0.1 A, so the cap is never exceeded.
+        ((1.0, None), 312.0, Currents(charge_a=3.2, discharge_a=25.0)),
+        # Never above the user's own current.
+        ((None, 20.0), 240.0, OWN),
+        # 0 is exact without a voltage; another cap without one leaves the user's.
+        ((None, 0.0), None, Currents(charge_a=25.0, discharge_a=0.0)),
+        ((1.2, None), None, OWN),
+    ],
+)
+def test_self_use_caps_become_current_limits(
+    caps: tuple[float | None, float | None],
+    battery_v: float | None,
+    expected: Currents,
+) -> None:
+    """A capped self use sets Self Use with the currents its caps come to."""
+    command = SetMode(
+        mode=InverterMode.SELF_USE, max_charge_kw=caps[0], max_discharge_kw=caps[1]
+    )
+    call = foxess_call(command, pv_kw=4.0, load_kw=0.5)
+    assert call.kind is FoxEssCallKind.SELF_USE_CAPPED
+    assert call.work_mode is WorkMode.SELF_USE
+    resolved = with_currents(call, own=OWN, battery_v=battery_v)
+    assert resolved.currents == expected
+
+
+def test_a_capped_self_use_is_rewritten_only_when_the_current_moved() -> None:
+    """The voltage drifts: a current within 0.5 A of the wanted one is left alone."""
+    call = with_currents(
+        foxess_call(
+            SetMode(mode=InverterMode.SELF_USE, max_charge_kw=1.2),
+            pv_kw=4.0,
+            load_kw=0.5,
+        ),
+        own=OWN,
+        battery_v=240.0,
+    )
+    report = FoxEssReport(
+        work_mode=WorkMode.SELF_USE,
+        remote_enabled=False,
+        charge_current_a=5.3,
+        discharge_current_a=25.0,
+        holding=True,
+    )
+    assert not needs_write(call, report)
+    assert needs_write(call, replace(report, charge_current_a=6.0))
+    assert needs_write(call, replace(report, work_mode=WorkMode.BACK_UP))

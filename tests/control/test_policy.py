@@ -77,6 +77,19 @@ def test_plan_slot_sets_mode_power_and_floor() -> None:
     assert decision.reason.startswith("plan: force_charge at 3.00 kW until 13:00")
 
 
+def test_a_capped_self_use_slot_carries_its_caps_and_says_so() -> None:
+    """A slot that stores only part of the surplus is self use with a charge cap."""
+    plan = _plan(SELF_USE, 1.2)
+    slot = replace(plan.slots[0], max_charge_kw=1.2, max_discharge_kw=0.0)
+    decision = _decide(50.0, replace(plan, slots=(slot,)))
+    assert decision.mode_command == SetMode(
+        mode=SELF_USE, max_charge_kw=1.2, max_discharge_kw=0.0
+    )
+    assert decision.reason.startswith(
+        "plan: self_use (charging at most 1.2 kW, no discharging) until"
+    )
+
+
 def test_discharge_power_is_the_magnitude_of_the_planned_battery_power() -> None:
     """The plan's battery power is negative when discharging; the command carries kW out."""
     assert _decide(50.0, _plan(DISCHARGE, -2.5)).mode_command == SetMode(

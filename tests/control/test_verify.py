@@ -25,7 +25,7 @@ DISCHARGE_2 = SetMode(mode=InverterMode.FORCE_DISCHARGE, power_kw=2.0)
 HOLD = SetMode(mode=InverterMode.HOLD)
 ZERO = SetMode(mode=InverterMode.ZERO_EXPORT)
 SELF_USE = SetMode(mode=InverterMode.SELF_USE)
-FOX = Execution()
+FOX = Execution(caps=True)
 GROWATT = Execution(
     settle=timedelta(minutes=10), hold_stores_pv=True, zero_export_checked=False
 )
@@ -101,6 +101,20 @@ def test_growatt_hold_may_store_pv_and_zero_export_is_its_default() -> None:
     assert _judge(HOLD, _measured(1.5, pv=3.0), GROWATT) is Outcome.EXPLAINED
     assert _judge(HOLD, _measured(-1.0), GROWATT) is Outcome.NOT_CARRIED_OUT
     assert _judge(ZERO, _measured(0.0, grid=-2.0), GROWATT) is Outcome.UNCHECKED
+
+
+def test_self_use_caps_are_checked_where_the_link_carries_them_out() -> None:
+    """Capped self use: within the cap is carried out, beyond it is not; Growatt has no caps."""
+    capped = SetMode(mode=InverterMode.SELF_USE, max_charge_kw=1.0)
+    no_discharge = SetMode(mode=InverterMode.SELF_USE, max_discharge_kw=0.0)
+    assert _judge(capped, _measured(1.05, pv=4.0)) is Outcome.CARRIED_OUT
+    assert _judge(capped, _measured(-0.5)) is Outcome.CARRIED_OUT
+    assert _judge(capped, _measured(3.2, pv=4.0)) is Outcome.NOT_CARRIED_OUT
+    assert _judge(no_discharge, _measured(0.0)) is Outcome.CARRIED_OUT
+    assert _judge(no_discharge, _measured(-1.5)) is Outcome.NOT_CARRIED_OUT
+    assert _judge(capped, _measured(3.2, pv=4.0), GROWATT) is Outcome.UNCHECKED
+    verdict = judge(capped, _measured(3.2), LIMITS, floor_percent=15.0, execution=FOX)
+    assert verdict.explanation == "the battery charges 3.20 kW above its 1 kW cap"
 
 
 def test_a_verdict_names_expected_and_measured_power() -> None:

@@ -21,6 +21,7 @@ from custom_components.ems.core.control import (
     SetMode,
 )
 from custom_components.ems.core.control.link import ControlRun, FoxEssLink, LinkError
+from custom_components.ems.core.control.verify import Outcome, judge
 from custom_components.ems.core.inverters.foxess import WorkMode
 from custom_components.ems.planner import InverterMode
 from simulator import FoxEssSimulator
@@ -32,9 +33,15 @@ NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def _run(
-    mode: InverterMode, power_kw: float | None = None, **house: float
+    mode: InverterMode,
+    power_kw: float | None = None,
+    *,
+    caps: tuple[float | None, float | None] = (None, None),
+    **house: float,
 ) -> ControlRun:
-    command = SetMode(mode=mode, power_kw=power_kw)
+    command = SetMode(
+        mode=mode, power_kw=power_kw, max_charge_kw=caps[0], max_discharge_kw=caps[1]
+    )
     return ControlRun(
         now=NOON,
         decision=Decision(
@@ -104,6 +111,59 @@ async def test_hold_keeps_pv_and_gives_the_limits_back(
     assert measured is not None
     assert measured.battery_kw is not None
     assert measured.battery_kw > 3.0, "self use stores the surplus again"
+
+
+async def test_a_charge_cap_stores_part_of_the_surplus_and_exports_the_rest(
+    start_simulator: SimulatorFactory, client_for: ClientFactory
+) -> None:
+    """Self use capped at 1 kW: the charge current comes from the battery's voltage."""
+    simulator = await start_simulator(model="KH", start_hour=12.0, time_scale=0.0)
+    link = FoxEssLink(client_for(simulator))
+    before = _currents(simulator)
+    wrote = await link.async_apply(
+        _run(InverterMode.SELF_USE, caps=(1.0, None), pv_kw=4.0), write=True
+    )
+    # 1 kW at the simulated 200 V battery is 5.0 A (register in 0.1 A).
+    assert _currents(simulator) == (50, before[1])
+    assert wrote == ("work mode self use, battery charge at most 1 kW (5 A)",)
+    measured = await link.async_measure()
+    assert measured is not None
+    assert measured.battery_kw == 1.0
+    assert measured.grid_kw is not None
+    assert measured.grid_kw < -2.0, "the rest of the surplus is exported"
+    verdict = judge(
+        SetMode(mode=InverterMode.SELF_USE, max_charge_kw=1.0),
+        measured,
+        LIMITS,
+        floor_percent=10.0,
+        execution=link.execution,
+    )
+    assert verdict.outcome is Outcome.CARRIED_OUT
+
+    # A cap above the user's own current leaves the user's current.
+    await link.async_apply(
+        _run(InverterMode.SELF_USE, caps=(None, 40.0), pv_kw=4.0), write=True
+    )
+    assert _currents(simulator) == before
+    await link.async_apply(_run(InverterMode.SELF_USE), write=True)
+    assert _currents(simulator) == before
+    assert link.memory() == {}
+
+
+async def test_no_discharging_keeps_the_battery_for_later_at_night(
+    start_simulator: SimulatorFactory, client_for: ClientFactory
+) -> None:
+    """Self use with discharging capped at 0: the house imports, the battery waits."""
+    simulator = await start_simulator(model="KH", start_hour=0.0, time_scale=0.0)
+    link = FoxEssLink(client_for(simulator))
+    await link.async_apply(_run(InverterMode.SELF_USE, caps=(None, 0.0)), write=True)
+    assert _currents(simulator)[1] == 0
+    measured = await link.async_measure()
+    assert measured is not None
+    assert measured.battery_kw == 0.0
+    assert measured.grid_kw is not None
+    assert measured.grid_kw > 0.0, "the house imports"
+    assert link.memory(), "the user's currents are kept to be put back"
 
 
 async def test_a_hold_left_by_a_crash_is_given_back_after_the_restart(

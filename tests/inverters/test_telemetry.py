@@ -27,6 +27,7 @@ async def test_kh_133_telemetry(
         31024: 63,  # SoC
         31016: 700,  # load W
         31022: 2000,  # battery W, discharging
+        31020: 2513,  # battery voltage in 0.1 V
     }
     for address, (high, low) in {
         39168: _words32(-1500),  # grid: exporting is +, so this imports 1.5 kW
@@ -40,7 +41,12 @@ async def test_kh_133_telemetry(
         simulator.set_holding(address, value)
     telemetry = await client_for(simulator).async_read_telemetry()
     assert telemetry == Telemetry(
-        soc_percent=63, pv_kw=3.5, grid_kw=1.5, battery_kw=-2.0, load_kw=0.7
+        soc_percent=63,
+        pv_kw=3.5,
+        grid_kw=1.5,
+        battery_kw=-2.0,
+        load_kw=0.7,
+        battery_voltage_v=251.3,
     )
 
 
@@ -83,12 +89,18 @@ async def test_h3_sums_phases(
         31031: 300,
         31036: (-1200) & 0xFFFF,  # charging
         31038: 80,
+        31034: 0,  # no battery voltage: the current limits cannot be set from a power
     }
     for address, value in raw.items():
         simulator.set_holding(address, value)
     telemetry = await client_for(simulator).async_read_telemetry()
     assert telemetry == Telemetry(
-        soc_percent=80, pv_kw=3.0, grid_kw=1.0, battery_kw=1.2, load_kw=0.9
+        soc_percent=80,
+        pv_kw=3.0,
+        grid_kw=1.0,
+        battery_kw=1.2,
+        load_kw=0.9,
+        battery_voltage_v=None,
     )
 
 
@@ -106,18 +118,15 @@ async def test_h3_smart_meter_in_tenths_of_watts(
         simulator.set_holding(address, value[0])
         simulator.set_holding(address + 1, value[1])
     simulator.set_holding(37612, 42)
+    simulator.set_holding(39227, 4012)
     telemetry = await client_for(simulator).async_read_telemetry()
     assert (
         telemetry.grid_kw,
         telemetry.battery_kw,
         telemetry.load_kw,
         telemetry.soc_percent,
-    ) == (
-        -2.5,
-        -1.0,
-        0.6,
-        42,
-    )
+        telemetry.battery_voltage_v,
+    ) == (-2.5, -1.0, 0.6, 42, 401.2)
 
 
 async def test_h1_g1_reads_input_registers(
@@ -133,11 +142,17 @@ async def test_h1_g1_reads_input_registers(
         11023: 400,
         11008: 400,
         11036: 55,
+        11006: 1987,
     }.items():
         simulator.set_holding(address, value)
     telemetry = await client_for(simulator).async_read_telemetry()
     assert telemetry == Telemetry(
-        soc_percent=55, pv_kw=1.5, grid_kw=-0.7, battery_kw=-0.4, load_kw=0.4
+        soc_percent=55,
+        pv_kw=1.5,
+        grid_kw=-0.7,
+        battery_kw=-0.4,
+        load_kw=0.4,
+        battery_voltage_v=198.7,
     )
 
 

@@ -40,12 +40,15 @@ def build_situation(
     time_zone: str,
     storm: StormReserve | None = None,
     previous: Command | None = None,
+    mode_caps: bool = False,
 ) -> Situation:
     """Return what Home Assistant knows now; raises ProblemError if it is invalid.
 
     The user's reserve holds over the whole horizon. A `storm` reserve above it holds
     from the warning's onset to its end, so the plan charges for it ahead of the
-    warning; the user's reserve then holds as the plan's minimum.
+    warning; the user's reserve then holds as the plan's minimum. `mode_caps`: the
+    inverter carries out self use's charge and discharge caps (else hold and plain
+    self use only).
     """
     configured = config.battery
     floor = max(configured.min_soc_percent, min_soc_percent)
@@ -83,8 +86,7 @@ def build_situation(
         reserve_soc_percent=user if user > floor else None,
         reserve=stormy,
         previous=previous,
-        # Control carries out hold and plain self use, no charge/discharge caps yet.
-        mode_caps=False,
+        mode_caps=mode_caps,
     )
 
 

@@ -37,6 +37,7 @@ from .forecasts import PvReader, WeatherReader
 from .load_history import HouseHistory, LoadAccuracy
 from .log import SourceLog
 from .prices import PriceReader, Prices
+from .pv_memory import PvMemoryStore
 
 ISSUE_PRICES_MISSING = "prices_missing"
 # PV above this with no forecast set up is worth saying.
@@ -78,6 +79,8 @@ class InputsReader:
         self.warnings = WarningReader(hass, config.warnings, SourceLog(starting))
         self.history = HouseHistory(hass, config.house, config.forecasts)
         self.pv_memory = ForecastMemory()
+        self._pv_store = PvMemoryStore(hass, entry.entry_id)
+        self._pv_loaded = False
         self.issue_id = f"{ISSUE_PRICES_MISSING}_{entry.entry_id}"
         self._title = entry.title
         self._pv_source = config.forecasts.pv_source
@@ -85,6 +88,16 @@ class InputsReader:
         self.problems: dict[str, str] = {}
         # Why there is no price now, naming the source (None while there is one).
         self._no_price: str | None = None
+
+    async def async_load(self) -> None:
+        """Take back the PV forecast past slots had, as saved before a restart."""
+        self.pv_memory = await self._pv_store.async_load()
+        self._pv_loaded = True
+
+    async def async_save(self) -> None:
+        """Save the PV forecast past slots had (the entry unloads), once it was loaded."""
+        if self._pv_loaded:
+            await self._pv_store.async_save_now(self.pv_memory)
 
     @property
     def load_accuracy(self) -> LoadAccuracy | None:
@@ -163,6 +176,13 @@ class InputsReader:
             for issue in aligned.issues
         ]
         price_gap = any(issue.kind is IssueKind.PRICE_GAP for issue in aligned.issues)
+        pv_forecast = self.pv_memory.forecast(
+            history_start=history.start,
+            first=start,
+            minutes=config.slot_minutes,
+            coming=aligned.pv_kw,
+        )
+        self._pv_store.save(self.pv_memory)
         return GatheredInputs(
             aligned=aligned,
             issues=(
@@ -171,12 +191,7 @@ class InputsReader:
                 *notes,
             ),
             storm=storm,
-            pv_forecast=self.pv_memory.forecast(
-                history_start=history.start,
-                first=start,
-                minutes=config.slot_minutes,
-                coming=aligned.pv_kw,
-            ),
+            pv_forecast=pv_forecast,
             history=history,
             temperatures=slot_temperatures(
                 temperatures.by_hour if temperatures else {},

@@ -12,6 +12,11 @@ battery power B (+ charging) with PV power P therefore needs an AC power of P - 
   grid. A set-point would follow readings up to a control period old, and on the
   H3-Smart/Pro a 0 W set-point curtails PV entirely (evcc, confirmed on hardware). The
   currents are the user's settings: the link keeps what they were and puts them back.
+- self use with a cap (the plan stores only part of the surplus, or covers only part
+  of the deficit): work mode Self Use with the maximum charge (or discharge) current
+  at the cap over the battery's voltage, never above the user's own setting. A cap of
+  0 is exact without a voltage; another cap needs the inverter's battery voltage, and
+  without one the user's current stays (plain self use).
 - zero export: self use while the battery takes the whole surplus (nothing is
   exported); when it cannot (full, or the surplus beyond its charge power), remote
   control at AC power = the house load, which curtails the PV the house does not use.
@@ -24,15 +29,18 @@ The remote-control power follows PV and load, so it changes between control peri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+import math
 
 from custom_components.ems.core.inverters.foxess.registers import WorkMode
 from custom_components.ems.planner.model import InverterMode
 
-from .model import Command, SetMinSoc
+from .model import Command, SetMinSoc, SetMode
 
 DEFAULT_POWER_TOLERANCE_W = 100
+# A current within this much of the wanted one is set (the voltage drifts a little).
+CURRENT_TOLERANCE_A = 0.5
 
 
 class FoxEssCallKind(StrEnum):
@@ -40,23 +48,44 @@ class FoxEssCallKind(StrEnum):
 
     SELF_USE = "self_use"  # async_release_remote_control(WorkMode.SELF_USE)
     HOLD = "hold"  # released, Self Use, max charge and discharge current 0 A
+    SELF_USE_CAPPED = "self_use_capped"  # released, Self Use, lower current limits
     FORCE_CHARGE = "force_charge"  # async_force_charge(power_w): AC import
     FORCE_DISCHARGE = "force_discharge"  # async_force_discharge(power_w): AC export
     MIN_SOC_ON_GRID = "min_soc_on_grid"  # async_set_min_soc_on_grid(percent)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Currents:
+    """The battery's maximum charge and discharge currents, A."""
+
+    charge_a: float
+    discharge_a: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class FoxEssCall:
-    """One client call: `power_w` for remote control (>= 0), `percent` for the minimum SoC."""
+    """One client call: `power_w` for remote control (>= 0), `percent` for the minimum SoC.
+
+    A hold or capped self use carries its caps in kW; `currents` are what they come to
+    on this battery (`with_currents`), None until then.
+    """
 
     kind: FoxEssCallKind
     power_w: int = 0
     percent: int = 0
+    max_charge_kw: float | None = None
+    max_discharge_kw: float | None = None
+    currents: Currents | None = None
+
+    @property
+    def limits_currents(self) -> bool:
+        """Return whether this call lowers the battery's current limits."""
+        return self.kind in (FoxEssCallKind.HOLD, FoxEssCallKind.SELF_USE_CAPPED)
 
     @property
     def work_mode(self) -> WorkMode | None:
         """Return the work mode this call sets directly, None for remote control."""
-        if self.kind in (FoxEssCallKind.SELF_USE, FoxEssCallKind.HOLD):
+        if self.kind is FoxEssCallKind.SELF_USE or self.limits_currents:
             return WorkMode.SELF_USE
         return None
 
@@ -91,7 +120,7 @@ class FoxEssReport:
     # The battery's maximum charge and discharge currents, A.
     charge_current_a: float | None = None
     discharge_current_a: float | None = None
-    # EMS has set the currents to 0 A for a hold and keeps what they were.
+    # EMS has lowered the currents (a hold or a cap) and keeps what they were.
     holding: bool = False
 
 
@@ -112,11 +141,13 @@ def foxess_call(
     battery = command.power_kw or 0.0
     match command.mode:
         case InverterMode.SELF_USE:
-            return FoxEssCall(kind=FoxEssCallKind.SELF_USE)
+            return _self_use(command)
         case InverterMode.HOLD:
-            return FoxEssCall(kind=FoxEssCallKind.HOLD)
+            return FoxEssCall(
+                kind=FoxEssCallKind.HOLD, max_charge_kw=0.0, max_discharge_kw=0.0
+            )
         case InverterMode.ZERO_EXPORT if not curtail:
-            return FoxEssCall(kind=FoxEssCallKind.SELF_USE)
+            return _self_use(command)
         case InverterMode.ZERO_EXPORT:
             ac_kw = max(load_kw or 0.0, 0.0)
         case InverterMode.FORCE_CHARGE:
@@ -127,6 +158,45 @@ def foxess_call(
     if watts < 0:
         return FoxEssCall(kind=FoxEssCallKind.FORCE_CHARGE, power_w=-watts)
     return FoxEssCall(kind=FoxEssCallKind.FORCE_DISCHARGE, power_w=watts)
+
+
+def _self_use(command: SetMode) -> FoxEssCall:
+    if command.max_charge_kw is None and command.max_discharge_kw is None:
+        return FoxEssCall(kind=FoxEssCallKind.SELF_USE)
+    return FoxEssCall(
+        kind=FoxEssCallKind.SELF_USE_CAPPED,
+        max_charge_kw=command.max_charge_kw,
+        max_discharge_kw=command.max_discharge_kw,
+    )
+
+
+def with_currents(
+    call: FoxEssCall, *, own: Currents, battery_v: float | None
+) -> FoxEssCall:
+    """Return `call` with the currents its caps come to, never above the user's `own`.
+
+    A cap of 0 is 0 A; another cap is the cap over the battery voltage, rounded down
+    to the register's 0.1 A. Without a voltage such a cap leaves the user's current.
+    """
+    if not call.limits_currents:
+        return call
+
+    def amps(cap_kw: float | None, own_a: float) -> float:
+        if cap_kw is None:
+            return own_a
+        if cap_kw <= 0.0:
+            return 0.0
+        if battery_v is None or battery_v <= 0.0:
+            return own_a
+        return min(own_a, math.floor(cap_kw * 10_000 / battery_v) / 10)
+
+    return replace(
+        call,
+        currents=Currents(
+            charge_a=amps(call.max_charge_kw, own.charge_a),
+            discharge_a=amps(call.max_discharge_kw, own.discharge_a),
+        ),
+    )
 
 
 def needs_write(
@@ -148,12 +218,13 @@ def needs_write(
         # Another program's remote control is left alone, its fallback work mode too.
         work_mode = not foreign and report.work_mode is not WorkMode.SELF_USE
         return ours or work_mode or report.holding
-    if call.kind is FoxEssCallKind.HOLD:
+    if call.limits_currents:
+        currents = call.currents or Currents(charge_a=0.0, discharge_a=0.0)
         return (
             report.remote_enabled
             or report.work_mode is not WorkMode.SELF_USE
-            or report.charge_current_a != 0.0
-            or report.discharge_current_a != 0.0
+            or not _near(report.charge_current_a, currents.charge_a)
+            or not _near(report.discharge_current_a, currents.discharge_a)
         )
     if report.holding:
         return True
@@ -164,3 +235,12 @@ def needs_write(
         or wanted is None
         or abs(report.active_power_w - wanted) > power_tolerance_w
     )
+
+
+def _near(reported: float | None, wanted: float) -> bool:
+    """Return whether a reported current is the wanted one (0 A exactly)."""
+    if reported is None:
+        return False
+    if wanted == 0.0:
+        return reported == 0.0
+    return abs(reported - wanted) <= CURRENT_TOLERANCE_A

@@ -22,7 +22,15 @@ from custom_components.ems.core.inverters.foxess import (
 from custom_components.ems.planner import Plan
 
 from . import ControlSettings, Decision, Override
-from .foxess import FoxEssCall, FoxEssCallKind, FoxEssReport, foxess_call, needs_write
+from .foxess import (
+    Currents,
+    FoxEssCall,
+    FoxEssCallKind,
+    FoxEssReport,
+    foxess_call,
+    needs_write,
+    with_currents,
+)
 from .verify import Execution, Measured
 
 _LOGGER = logging.getLogger(__name__)
@@ -83,18 +91,30 @@ def describe_call(call: FoxEssCall) -> str:
             return "work mode self use, remote control off"
         case FoxEssCallKind.HOLD:
             return "work mode self use, battery charge and discharge current 0 A"
+        case FoxEssCallKind.SELF_USE_CAPPED:
+            return "work mode self use, " + _describe_caps(call)
         case FoxEssCallKind.MIN_SOC_ON_GRID:
             return f"min SoC on grid {call.percent} %"
         case _:
             return f"{call.kind.value.replace('_', ' ')} {call.power_w} W"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class HeldCurrents:
-    """The battery's maximum charge and discharge currents before a hold set them to 0 A."""
-
-    charge_a: float
-    discharge_a: float
+def _describe_caps(call: FoxEssCall) -> str:
+    """Return a capped self use's limits: 'battery charge at most 1.2 kW (6.0 A)'."""
+    parts = []
+    for what, cap, amps in (
+        ("charge", call.max_charge_kw, call.currents and call.currents.charge_a),
+        (
+            "discharge",
+            call.max_discharge_kw,
+            call.currents and call.currents.discharge_a,
+        ),
+    ):
+        if cap is None:
+            continue
+        text = f"battery {what} at most {cap:g} kW"
+        parts.append(text if amps is None else f"{text} ({amps:g} A)")
+    return ", ".join(parts)
 
 
 # Within this much of the maximum SoC zero export curtails PV instead of storing it.
@@ -123,12 +143,13 @@ class FoxEssLink:
     """A Fox ESS inverter over Modbus TCP: remote control, work mode, limits, min SoC on grid."""
 
     issue_key = "inverter_unreachable"
-    execution = Execution()
+    execution = Execution(caps=True)
 
     def __init__(self, client: FoxEssClient) -> None:
         """Command the inverter behind `client`."""
         self.client = client
-        self.held: HeldCurrents | None = None
+        # The user's own currents while EMS has lowered them (a hold or a cap).
+        self.held: Currents | None = None
         self._foreign_warned = False
 
     async def async_apply(self, run: ControlRun, *, write: bool) -> tuple[str, ...]:
@@ -146,6 +167,14 @@ class FoxEssLink:
             now = await self.client.async_read_telemetry()
             calls = _calls(run, now.pv_kw, now.load_kw, now.soc_percent)
             report = await self._async_report()
+            own = self.held or Currents(
+                charge_a=report.charge_current_a or 0.0,
+                discharge_a=report.discharge_current_a or 0.0,
+            )
+            calls = [
+                with_currents(call, own=own, battery_v=now.battery_voltage_v)
+                for call in calls
+            ]
             self._refuse_foreign(calls, report)
             pending = [call for call in calls if needs_write(call, report)]
             await self._async_write(pending, report)
@@ -189,8 +218,8 @@ class FoxEssLink:
         client = self.client
         for call in calls:
             _LOGGER.info("EMS writes to the inverter: %s", describe_call(call))
-            if call.kind is FoxEssCallKind.HOLD:
-                await self._async_hold(report)
+            if call.limits_currents:
+                await self._async_limit(call, report)
                 continue
             if call.kind is not FoxEssCallKind.MIN_SOC_ON_GRID:
                 await self._async_restore_currents()
@@ -206,20 +235,25 @@ class FoxEssLink:
         if report.remote_enabled and not any(call.remote for call in calls):
             await client.async_keep_alive()
 
-    async def _async_hold(self, report: FoxEssReport) -> None:
-        """Stop the battery with its current limits; PV goes on feeding house and grid."""
+    async def _async_limit(self, call: FoxEssCall, report: FoxEssReport) -> None:
+        """Lower the battery's current limits in Self Use (0 A both: a hold).
+
+        PV goes on feeding house and grid; the user's own currents are kept to be put
+        back when the limit ends.
+        """
         client = self.client
+        wanted = call.currents or Currents(charge_a=0.0, discharge_a=0.0)
         await client.async_release_remote_control(WorkMode.SELF_USE)
         if self.held is None:
-            self.held = HeldCurrents(
+            self.held = Currents(
                 charge_a=report.charge_current_a or 0.0,
                 discharge_a=report.discharge_current_a or 0.0,
             )
-        await client.async_set_max_charge_current(0.0)
-        await client.async_set_max_discharge_current(0.0)
+        await client.async_set_max_charge_current(wanted.charge_a)
+        await client.async_set_max_discharge_current(wanted.discharge_a)
 
     async def _async_restore_currents(self) -> bool:
-        """Put back the currents a hold set to 0 A; True when it did."""
+        """Put back the currents a hold or a cap lowered; True when it did."""
         held = self.held
         if held is None:
             return False
@@ -282,17 +316,17 @@ class FoxEssLink:
         )
 
     def memory(self) -> dict[str, Any]:
-        """Return the currents to put back after a hold, if one is in force."""
+        """Return the currents to put back after a hold or a cap, if one is in force."""
         held = self.held
         if held is None:
             return {}
         return {"held_currents": [held.charge_a, held.discharge_a]}
 
     def remember(self, memory: Mapping[str, Any]) -> None:
-        """Take back the currents of a hold that was in force before a restart."""
+        """Take back the currents of a hold or a cap in force before a restart."""
         match memory.get("held_currents"):
             case [int() | float() as charge, int() | float() as discharge]:
-                self.held = HeldCurrents(charge_a=charge, discharge_a=discharge)
+                self.held = Currents(charge_a=charge, discharge_a=discharge)
             case _:
                 self.held = None
 

@@ -44,10 +44,17 @@ class OverrideError(ValueError):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SetMode:
-    """Run the inverter in `mode`; `power_kw` is the battery power for charge/discharge, else None."""
+    """Run the inverter in `mode`; `power_kw` is the battery power for charge/discharge, else None.
+
+    In self use (and zero export) `max_charge_kw` / `max_discharge_kw` cap the battery
+    where the plan keeps it from storing all the surplus or covering all the deficit
+    (0: not at all); None leaves the inverter's own limit.
+    """
 
     mode: InverterMode
     power_kw: float | None = None
+    max_charge_kw: float | None = None
+    max_discharge_kw: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

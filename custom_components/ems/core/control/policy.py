@@ -35,6 +35,8 @@ from .model import (
 _AUTOMATIC = frozenset({Layer.PLAN, Layer.SELF_USE})
 _SELF_USE = SetMode(mode=InverterMode.SELF_USE)
 _HOLD = SetMode(mode=InverterMode.HOLD)
+# Modes a plan slot may cap (an inverter's charge and discharge limits in self use).
+_CAPPED_MODES = frozenset({InverterMode.SELF_USE, InverterMode.ZERO_EXPORT})
 
 
 def slot_at(plan: Plan | None, now: datetime) -> PlanSlot | None:
@@ -227,10 +229,7 @@ def _choose(
             else f"self-use: the plan is stale (it ends at {_clock(plan.slots[-1].end, zone)})"
         )
         return _Choice(_SELF_USE, Layer.SELF_USE, reason)
-    command = SetMode(
-        mode=slot.mode,
-        power_kw=abs(slot.battery_kw) if slot.mode in POWERED_MODES else None,
-    )
+    command = _from_slot(slot)
     reason = f"plan: {_describe(command)} until {_clock(slot.end, zone)}: {slot.reason}"
     return _Choice(command, Layer.PLAN, reason)
 
@@ -360,6 +359,19 @@ def next_run_at(
     return min(slot.end, latest) if slot is not None else latest
 
 
+def _from_slot(slot: PlanSlot) -> SetMode:
+    """Return the command a plan slot stands for: a powered mode, or self use with its caps."""
+    if slot.mode in POWERED_MODES:
+        return SetMode(mode=slot.mode, power_kw=abs(slot.battery_kw))
+    if slot.mode in _CAPPED_MODES:
+        return SetMode(
+            mode=slot.mode,
+            max_charge_kw=slot.max_charge_kw,
+            max_discharge_kw=slot.max_discharge_kw,
+        )
+    return SetMode(mode=slot.mode)
+
+
 def _charge(power_kw: float) -> SetMode:
     return SetMode(mode=InverterMode.FORCE_CHARGE, power_kw=power_kw)
 
@@ -381,9 +393,17 @@ def _override_power(override: Override, limits: HardwareLimits) -> float | None:
 
 
 def _describe(command: SetMode) -> str:
-    if command.power_kw is None:
-        return command.mode.value
-    return f"{command.mode.value} at {command.power_kw:.2f} kW"
+    if command.power_kw is not None:
+        return f"{command.mode.value} at {command.power_kw:.2f} kW"
+    caps = [
+        f"{what} at most {cap:g} kW" if cap else f"no {what}"
+        for what, cap in (
+            ("charging", command.max_charge_kw),
+            ("discharging", command.max_discharge_kw),
+        )
+        if cap is not None
+    ]
+    return command.mode.value + (f" ({', '.join(caps)})" if caps else "")
 
 
 def _clock(moment: datetime, zone: tzinfo) -> str:

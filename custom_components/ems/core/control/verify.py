@@ -10,7 +10,8 @@ do given the mode, the SoC limits and the physics:
   the charge taper near full) is derating: both are explained, not alarmed.
 - hold: the battery stays still (Growatt: battery first may store surplus PV).
 - zero export: nothing is exported (the battery takes the surplus, PV is curtailed).
-- self use is the inverter's own mode: nothing to check.
+- self use is the inverter's own mode: nothing to check, except a charge or discharge
+  cap where the link carries it out (the battery stays within it).
 
 `track` turns verdicts into alarms: a command is judged only once it has had time to
 settle (two control periods); the first failed check flags it, a failure that persists
@@ -65,12 +66,14 @@ class Execution:
     `hold_stores_pv`: a hold may charge from surplus PV (Growatt's battery first).
     `zero_export_checked`: False where zero export is just the inverter's default mode.
     `pulse_testable`: readings come fast enough for the self-test's short pulses.
+    `caps`: self use's charge and discharge caps are carried out (current limits).
     """
 
     settle: timedelta = timedelta(minutes=2)
     hold_stores_pv: bool = False
     zero_export_checked: bool = True
     pulse_testable: bool = True
+    caps: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -140,6 +143,8 @@ def _finding(
     if mode is InverterMode.SELF_USE or (
         mode is InverterMode.ZERO_EXPORT and not execution.zero_export_checked
     ):
+        if execution.caps and battery is not None and _capped(command):
+            return _within_caps(command, battery)
         return Outcome.UNCHECKED, None, "the inverter's own mode"
     if mode is InverterMode.ZERO_EXPORT:
         return _zero_export(measured)
@@ -181,6 +186,28 @@ def _finding(
     else:
         why = "the battery does no more than self use would on its own"
     return Outcome.NOT_CARRIED_OUT, target, why
+
+
+def _capped(command: SetMode) -> bool:
+    return command.max_charge_kw is not None or command.max_discharge_kw is not None
+
+
+def _within_caps(command: SetMode, battery: float) -> _Finding:
+    """Self use with a charge or discharge cap: the battery stays within it."""
+    charge, discharge = command.max_charge_kw, command.max_discharge_kw
+    if charge is not None and battery > charge + tolerance_kw(charge):
+        return (
+            Outcome.NOT_CARRIED_OUT,
+            charge,
+            f"the battery charges {battery:.2f} kW above its {charge:g} kW cap",
+        )
+    if discharge is not None and -battery > discharge + tolerance_kw(discharge):
+        return (
+            Outcome.NOT_CARRIED_OUT,
+            -discharge,
+            f"the battery discharges {-battery:.2f} kW above its {discharge:g} kW cap",
+        )
+    return Outcome.CARRIED_OUT, None, "self use within its caps"
 
 
 def _hold(battery: float, execution: Execution) -> _Finding:
@@ -344,6 +371,11 @@ def _cleared(memory: VerifyMemory) -> tuple[VerifyMemory, tuple[Alarm, ...]]:
 
 def _new_command(before: SetMode | None, now: SetMode) -> bool:
     if before is None or before.mode is not now.mode:
+        return True
+    if (before.max_charge_kw, before.max_discharge_kw) != (
+        now.max_charge_kw,
+        now.max_discharge_kw,
+    ):
         return True
     return abs((before.power_kw or 0.0) - (now.power_kw or 0.0)) > tolerance_kw(
         now.power_kw or 0.0

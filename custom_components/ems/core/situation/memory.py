@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+import math
 
 from custom_components.ems.core.inputs.series import hourly_on_slots
 
@@ -15,12 +16,31 @@ class ForecastMemory:
 
     The planner calibrates the PV forecast against the measured PV of past slots, so
     it needs the forecast those slots had; Home Assistant's forecast sources only say
-    what is coming. Kept in memory: after a restart calibration starts afresh.
+    what is coming. `snapshot` and `restored` carry it over a restart.
     """
 
     def __init__(self) -> None:
         """Start with nothing remembered (kW by slot start, in seconds since the epoch)."""
         self._kw: dict[int, float] = {}
+
+    def snapshot(self) -> dict[str, float]:
+        """Return what is remembered as JSON: kW by slot start (epoch seconds as text)."""
+        return {str(moment): kw for moment, kw in self._kw.items()}
+
+    @classmethod
+    def restored(cls, data: Mapping[str, object]) -> ForecastMemory:
+        """Return a memory holding what `snapshot` returned; entries that are not numbers are skipped."""
+        memory = cls()
+        for moment, kw in data.items():
+            if (
+                moment.isdigit()
+                and isinstance(kw, int | float)
+                and not isinstance(kw, bool)
+                and math.isfinite(kw)
+                and kw >= 0.0
+            ):
+                memory._kw[int(moment)] = float(kw)
+        return memory
 
     def forecast(
         self,

@@ -160,11 +160,14 @@ class FoxEssClient:
         readings = (telemetry.pv, telemetry.grid, telemetry.battery, telemetry.load)
         registers = [
             telemetry.soc,
+            telemetry.battery_voltage,
             *(r for reading in readings for r in reading.registers),
         ]
         values = await self._registers.async_read_many(
             telemetry.kind, registers, forbidden=profile.is_forbidden
         )
+
+        voltage = values[telemetry.battery_voltage.address]
 
         def kw(reading: PowerReading) -> float:
             return round(reading.kw([values[r.address] for r in reading.registers]), 3)
@@ -175,6 +178,7 @@ class FoxEssClient:
             grid_kw=kw(telemetry.grid),
             battery_kw=kw(telemetry.battery),
             load_kw=kw(telemetry.load),
+            battery_voltage_v=volts if (volts := voltage / 10) > 0.0 else None,
         )
 
     async def async_read_settings(self) -> InverterSettings:

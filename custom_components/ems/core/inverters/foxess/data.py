@@ -28,6 +28,7 @@ class Telemetry:
     grid_kw: float  # + import, - export
     battery_kw: float  # + charge, - discharge
     load_kw: float
+    battery_voltage_v: float | None = None  # None: no battery reported (0 V or less)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -62,6 +62,7 @@ _REMOTE_16 = RemoteControlRegisters(
     enable=44000, timeout=44001, active_power=Register(address=44002)
 )
 _SOC_31024 = Register(address=31024, signed=False)
+_BATTERY_V_31020 = Register(address=31020)
 
 H1_G1 = FoxEssProfile(
     name="H1_G1",
@@ -73,6 +74,7 @@ H1_G1 = FoxEssProfile(
         grid=_w(11021, sign=-1),  # + export on the H1
         battery=_w(11008, sign=-1),  # + discharge
         load=_w(11023),
+        battery_voltage=Register(address=11006),
     ),
     settings=_classic_settings(INPUT, periods=True),
     remote_control=_REMOTE_16,
@@ -91,6 +93,7 @@ H1_G2 = FoxEssProfile(
         grid=_w(31014, sign=-1),
         battery=_w(31022, sign=-1),
         load=_w(31016),
+        battery_voltage=_BATTERY_V_31020,
     ),
     settings=_classic_settings(HOLDING, periods=True),
     remote_control=_REMOTE_16,
@@ -110,6 +113,7 @@ KH_PRE119 = FoxEssProfile(
         grid=_w(11021),  # the KH reports + import, the opposite of the H1
         battery=_w(11008, sign=-1),
         load=_w(11023),
+        battery_voltage=Register(address=11006),
     ),
     settings=_classic_settings(INPUT, periods=False),
     remote_control=_REMOTE_16,
@@ -127,6 +131,7 @@ KH_PRE133 = FoxEssProfile(
         grid=_w(31049, words=2),  # + import
         battery=_w(31022, sign=-1),
         load=_w(31053, words=2),
+        battery_voltage=_BATTERY_V_31020,
     ),
     settings=_classic_settings(HOLDING, periods=False),
     remote_control=_REMOTE_16,
@@ -144,6 +149,7 @@ KH_133 = FoxEssProfile(
         grid=_w(39168, words=2, sign=-1),  # + export from firmware 1.33
         battery=_w(31022, sign=-1),
         load=_w(31016),
+        battery_voltage=_BATTERY_V_31020,
     ),
     settings=_classic_settings(HOLDING, periods=False),
     remote_control=_REMOTE_16,
@@ -162,6 +168,7 @@ H3 = FoxEssProfile(
         grid=_w(31026, 31027, 31028, sign=-1),  # per phase, + export
         battery=_w(31036, sign=-1),
         load=_w(31029, 31030, 31031),
+        battery_voltage=Register(address=31034),
     ),
     settings=_classic_settings(HOLDING, periods=False),
     remote_control=RemoteControlRegisters(
@@ -183,6 +190,7 @@ H3_SMART = FoxEssProfile(
         ),
         battery=_w(39237, words=2, sign=-1),
         load=_w(39225, words=2),
+        battery_voltage=Register(address=39227),
     ),
     settings=SettingsRegisters(
         kind=HOLDING,

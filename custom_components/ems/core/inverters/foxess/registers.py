@@ -99,6 +99,8 @@ class TelemetryRegisters:
     grid: PowerReading  # + import
     battery: PowerReading  # + charge
     load: PowerReading
+    # The inverter's battery voltage in 0.1 V: turns a power cap into a current limit.
+    battery_voltage: Register
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
