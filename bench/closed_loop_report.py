@@ -22,7 +22,6 @@ from .replay_data import PARIS, Year
 
 FLIP_SLOTS = 1
 """An A-B-A flip: B lasts less than an hour (one half-hour slot) between two A."""
-STRATEGIES = ("ems", "before", "self_use")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -212,12 +211,15 @@ def render(
         )
     assert year is not None
     months, seasons, whole, *peers = year
+    planned = names or ["ems"]
     lines = [
         f"Run {stamp} on {machine}, {elapsed:.0f} s in all.",
         "",
-        *savings_table({**months, **seasons, **whole}, list(STRATEGIES), "period"),
+        *savings_table(
+            {**months, **seasons, **whole}, [*planned, "self_use"], "period"
+        ),
         "",
-        *behaviour_table({**months, **seasons, **whole}, ["ems", "before"], "period"),
+        *behaviour_table({**months, **seasons, **whole}, planned, "period"),
         "",
     ]
     if peers:

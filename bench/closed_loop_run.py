@@ -4,8 +4,8 @@ Strategies, all on the same actual PV and load and all judged by `bench.execute`
 - perfect: the exact MILP over the whole period with actual PV, load and every price
   known (the reference: 1.00);
 - ems: `plan_situation` every slot with the default Policy, its mode carried out;
-- before: the planner as it was (deterministic plan on the raw PV forecast and the
-  former load profile, no self-use caps, no switching cost);
+- before (with `--before`): the planner as it was (deterministic plan on the raw PV
+  forecast and the former load profile, no self-use caps, no switching cost);
 - emhass: EMHASS's MPC every slot on ems's inputs (`bench.emhass_loop`), on the first
   days of each month (it is about 20 times slower), next to ems on the same days;
 - self_use: plain self use; idle: the battery never moves (the zero of savings).
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime, timedelta
+import itertools
 import sys
 import time
 
@@ -53,6 +54,8 @@ WINDOWS = {
     "winter": ("2024-12-01", "2024-12-29"),
 }
 START_KWH = PACK.capacity_kwh * START_SOC_PERCENT / 100.0
+YEAR_PARTS = 4
+"""The year's replay runs as this many spans at once (two cores, EMHASS beside)."""
 BEFORE = Policy(
     load_model=LoadModel(
         half_life_days=3.0, day_type_weight=0.0, level_half_life_hours=0.0
@@ -166,33 +169,59 @@ def _references(year: Year, first: int, last: int, value: float) -> dict[str, Ru
     }
 
 
+def _parts(year: Year, first: int, last: int, count: int) -> list[tuple[int, int]]:
+    """Split [first, last) into `count` spans of about equal length at local midnights."""
+    cuts = [first]
+    for number in range(1, count):
+        index = first + (last - first) * number // count
+        while (
+            year.moment(index).astimezone(PARIS).hour
+            or year.moment(index).astimezone(PARIS).minute
+        ):
+            index += 1
+        cuts.append(index)
+    return list(itertools.pairwise([*cuts, last]))
+
+
 def run_year(
-    pool: ProcessPoolExecutor, *, emhass_days: int
+    pool: ProcessPoolExecutor, *, emhass_days: int, names: tuple[str, ...]
 ) -> tuple[dict[str, dict[str, Figures]], ...]:
-    """Replay the year (ems, before) and EMHASS's sampled days; figures per month."""
+    """Replay the year (`names`: ems, before) and EMHASS's sampled days; figures per month.
+
+    Each strategy's year is replayed as YEAR_PARTS spans at once, each from the same
+    starting charge (every slot's stored energy is valued, so a span's start costs
+    nothing extra), and EMHASS's sampled days as two halves: the two cores stay busy.
+    """
     year = load_year()
     first, last = _index(year, FULL[0]), _index(year, FULL[1])
     value = value_per_kwh(year, first, last)
-    jobs: dict[str, Future[list[Run]]] = {
-        name: pool.submit(_chain, name, VARIANTS[name], [(first, last)])
-        for name in ("ems", "before")
-    }
     sample = _month_starts(year, first, last, emhass_days)
-    peers: dict[str, Future[list[Run]]] = {}
+    peers: dict[str, list[Future[list[Run]]]] = {}
     if emhass_days and EMHASS_PYTHON.exists():
-        peers = {
-            name: pool.submit(_chain, name, VARIANTS["ems"], sample)
-            for name in ("emhass", "ems")
-        }
+        # The slowest jobs first, so that the shorter ones fill the other core.
+        half = len(sample) // 2
+        peers["emhass"] = [
+            pool.submit(_chain, "emhass", VARIANTS["ems"], spans)
+            for spans in (sample[:half], sample[half:])
+        ]
+    jobs = {
+        name: [
+            pool.submit(_chain, name, VARIANTS[name], [span])
+            for span in _parts(year, first, last, YEAR_PARTS)
+        ]
+        for name in names
+    }
+    if peers:
+        peers["ems"] = [pool.submit(_chain, "ems", VARIANTS["ems"], sample)]
     whole = _references(year, first, last, value)
-    whole.update({name: job.result()[0] for name, job in jobs.items()})
+    whole.update({name: _joined(parts) for name, parts in jobs.items()})
     by = groupings(year, whole["idle"])
     tables = [
         figures(year, whole, group_of=by[key], value_per_kwh=value)
         for key in ("month", "season", "all")
     ]
     if peers:
-        sampled = {name: Run.joined(job.result()) for name, job in peers.items()}
+        sampled = {name: _joined(parts) for name, parts in peers.items()}
         for name in ("perfect", "self_use", "idle"):
             sampled[name] = whole[name].part(sampled["ems"].slots)
         by = groupings(year, sampled["idle"])
@@ -206,6 +235,10 @@ def run_year(
             }
         )
     return tuple(tables)
+
+
+def _joined(parts: list[Future[list[Run]]]) -> Run:
+    return Run.joined([run for part in parts for run in part.result()])
 
 
 def run_windows(
@@ -239,6 +272,9 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS), help="with --windows")
     parser.add_argument("--emhass-days", type=int, default=3, help="per month; 0: none")
     parser.add_argument("--no-emhass", action="store_true")
+    parser.add_argument(
+        "--before", action="store_true", help="also the former planner over the year"
+    )
     parser.add_argument("--write", action="store_true", help="into docs/benchmarks.md")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -250,8 +286,10 @@ def main() -> None:
             )
         else:
             days = 0 if args.no_emhass else args.emhass_days
+            names = ("ems", "before") if args.before else ("ems",)
             text = render(
-                year=run_year(pool, emhass_days=days),
+                year=run_year(pool, emhass_days=days, names=names),
+                names=list(names),
                 emhass_days=days,
                 machine=machine(),
                 elapsed=time.perf_counter() - started,
