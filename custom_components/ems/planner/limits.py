@@ -45,6 +45,8 @@ class SlotLimits:
 
     def charge_cap_kw(self, stored_kwh: FloatArray | float) -> FloatArray:
         """Return the charge power allowed when a slot starts with `stored_kwh`."""
+        if self.taper_slope_kw_per_kwh == 0.0:
+            return np.full(np.shape(stored_kwh), self.max_charge_kw)
         over = np.maximum(
             np.asarray(stored_kwh, dtype=float) - self.taper_knee_kwh, 0.0
         )

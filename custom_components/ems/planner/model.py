@@ -85,13 +85,17 @@ class ChargeTaper:
 
 def _finite_series(name: str, values: Sequence[float]) -> tuple[float, ...]:
     try:
-        series = tuple(float(value) for value in values)
+        series = np.array(values, dtype=float)
     except (TypeError, ValueError) as err:
         raise ProblemError(f"{name} must be a list of numbers") from err
-    for index, value in enumerate(series):
-        check(math.isfinite(value), f"{name}[{index}] is not a finite number")
+    if series.ndim != 1:
+        raise ProblemError(f"{name} must be a list of numbers")
+    bad = np.flatnonzero(~np.isfinite(series))
+    if bad.size:
+        raise ProblemError(f"{name}[{bad[0]}] is not a finite number")
     # Magnitudes this small are rounding noise; the solvers' tolerances choke on them.
-    return tuple(0.0 if abs(value) < NEGLIGIBLE else value for value in series)
+    series[np.abs(series) < NEGLIGIBLE] = 0.0
+    return tuple(series.tolist())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -383,6 +387,10 @@ def reach_kwh(problem: Problem, import_cap: FloatArray) -> FloatArray:
     )
     headroom = import_cap - np.asarray(problem.load_kw) + np.asarray(problem.pv_kw)
     stored = battery.kwh(battery.soc_percent)
+    if slope == 0.0:  # no taper: the charge power does not depend on what is stored
+        power = np.clip(headroom, 0.0, battery.max_charge_kw)
+        gained = np.cumsum(power * battery.charge_efficiency * hours)
+        return np.minimum(stored + gained, ceiling)
     reach = np.empty(problem.horizon)
     for index in range(problem.horizon):
         cap = battery.max_charge_kw - slope * max(stored - knee, 0.0)
