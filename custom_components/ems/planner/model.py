@@ -389,7 +389,7 @@ def reach_kwh(problem: Problem, import_cap: FloatArray) -> FloatArray:
     stored = battery.kwh(battery.soc_percent)
     if slope == 0.0:  # no taper: the charge power does not depend on what is stored
         power = np.clip(headroom, 0.0, battery.max_charge_kw)
-        gained = np.cumsum(power * battery.charge_efficiency * hours)
+        gained: FloatArray = np.cumsum(power * battery.charge_efficiency * hours)
         return np.minimum(stored + gained, ceiling)
     reach = np.empty(problem.horizon)
     for index in range(problem.horizon):
