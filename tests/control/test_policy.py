@@ -17,10 +17,8 @@ from custom_components.ems.core.control import (
     Layer,
     Override,
     OverrideError,
-    Reported,
     SetMinSoc,
     SetMode,
-    commands_to_write,
     decide,
     next_run_at,
     slot_at,
@@ -358,21 +356,6 @@ def test_slot_lookup_over_the_fall_back_night() -> None:
     second = datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=1)
     assert slot_at(plan, first) == plan.slots[10]
     assert slot_at(plan, second) == plan.slots[14]
-
-
-def test_commands_to_write_keeps_only_differences() -> None:
-    """Only what the inverter does not already report is written."""
-    commands = (SetMinSoc(percent=15), SetMode(mode=CHARGE, power_kw=3.0))
-    same = Reported(mode=CHARGE, power_kw=3.05, min_soc_percent=15)
-    assert commands_to_write(commands, same) == []
-    assert commands_to_write(commands, Reported()) == list(commands)
-    assert commands_to_write(commands, replace(same, power_kw=2.5)) == [commands[1]]
-    assert commands_to_write(commands, replace(same, mode=HOLD)) == [commands[1]]
-    assert commands_to_write(commands, replace(same, min_soc_percent=10)) == [
-        commands[0]
-    ]
-    hold = [SetMode(mode=HOLD)]
-    assert commands_to_write(hold, Reported(mode=HOLD, power_kw=1.0)) == []
 
 
 @pytest.mark.parametrize(

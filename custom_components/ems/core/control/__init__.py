@@ -1,11 +1,11 @@
 """Control: decide every control period what the inverter should do; pure, no Home Assistant.
 
 `decide(state, plan, override, now, settings=, memory=)` returns a `Decision` of
-inverter-neutral commands; `commands_to_write` keeps those the inverter does not already
-follow. `foxess` maps commands to Fox ESS client calls; `growatt` and `growatt_sph` turn a
-plan into Growatt time-of-use tables and the entries that need writing. `verify` judges
-whether the battery does what it was told; `selftest` holds the control self-test's
-pulses and how each is judged.
+inverter-neutral commands; each inverter's link writes what its inverter does not
+already follow. `foxess` maps commands to Fox ESS client calls; `growatt` and
+`growatt_sph` turn a plan into Growatt time-of-use tables and the entries that need
+writing. `verify` judges whether the battery does what it was told; `selftest` holds the
+control self-test's pulses and how each is judged.
 """
 
 from .model import (
@@ -18,19 +18,11 @@ from .model import (
     Layer,
     Override,
     OverrideError,
-    Reported,
     SetMinSoc,
     SetMode,
     Threshold,
 )
-from .policy import (
-    commands_to_write,
-    decide,
-    min_soc_floor,
-    next_run_at,
-    slot_at,
-    validate_override,
-)
+from .policy import decide, min_soc_floor, next_run_at, slot_at, validate_override
 
 __all__ = [
     "Command",
@@ -42,11 +34,9 @@ __all__ = [
     "Layer",
     "Override",
     "OverrideError",
-    "Reported",
     "SetMinSoc",
     "SetMode",
     "Threshold",
-    "commands_to_write",
     "decide",
     "min_soc_floor",
     "next_run_at",

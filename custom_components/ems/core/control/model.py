@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -68,17 +68,8 @@ type Command = SetMode | SetMinSoc
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Reported:
-    """What the inverter reports, in the same terms as the commands; None when unknown."""
-
-    mode: InverterMode | None = None
-    power_kw: float | None = None
-    min_soc_percent: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class ControlState:
-    """The house as measured now (kW, + battery charging, + grid import) and the inverter's report."""
+    """The house as measured now (kW, + battery charging, + grid import)."""
 
     soc_percent: float | None
     # False right after start-up or a source's return, until the reading has settled
@@ -88,7 +79,6 @@ class ControlState:
     load_kw: float | None = None
     grid_kw: float | None = None
     battery_kw: float | None = None
-    reported: Reported = field(default_factory=Reported)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

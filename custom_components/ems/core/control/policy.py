@@ -8,7 +8,6 @@ mode changes wait out a minimum dwell time, so a noisy SoC never flips the mode.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 import math
@@ -17,7 +16,6 @@ from custom_components.ems.planner.model import InverterMode, Plan, PlanSlot
 
 from .model import (
     POWERED_MODES,
-    Command,
     ControllerMemory,
     ControlSettings,
     ControlState,
@@ -26,7 +24,6 @@ from .model import (
     Layer,
     Override,
     OverrideError,
-    Reported,
     SetMinSoc,
     SetMode,
     Threshold,
@@ -287,26 +284,6 @@ def _safety(
         Layer.SAFETY,
         f"safety: SoC {soc:g} % is {bound}, holding instead of {choice.reason}",
     )
-
-
-def commands_to_write(
-    commands: Iterable[Command], reported: Reported, *, power_tolerance_kw: float = 0.1
-) -> list[Command]:
-    """Return the commands whose effect differs from what the inverter reports."""
-    pending: list[Command] = []
-    for command in commands:
-        if isinstance(command, SetMinSoc):
-            if reported.min_soc_percent != command.percent:
-                pending.append(command)
-        elif reported.mode != command.mode or (
-            command.power_kw is not None
-            and (
-                reported.power_kw is None
-                or abs(reported.power_kw - command.power_kw) > power_tolerance_kw
-            )
-        ):
-            pending.append(command)
-    return pending
 
 
 def validate_override(
