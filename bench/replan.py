@@ -30,7 +30,6 @@ from custom_components.ems.planner import Grid
 from .closed_loop import Knowledge, battery
 from .replay_data import load_year
 
-QUARTER = timedelta(minutes=15)
 DAYS = 24
 
 

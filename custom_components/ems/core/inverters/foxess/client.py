@@ -199,7 +199,6 @@ class FoxEssClient:
         )
         return InverterSettings(
             work_mode=settings.work_mode_of(values[settings.work_mode]),
-            work_mode_raw=values[settings.work_mode],
             min_soc_percent=values[settings.min_soc],
             min_soc_on_grid_percent=values[settings.min_soc_on_grid],
             max_charge_current_a=values[settings.max_charge_current] / 10,

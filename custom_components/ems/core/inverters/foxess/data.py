@@ -36,7 +36,6 @@ class InverterSettings:
     """Settings as the inverter reports them; `work_mode` is None for modes `ems` does not use."""
 
     work_mode: WorkMode | None
-    work_mode_raw: int
     min_soc_percent: int
     min_soc_on_grid_percent: int
     max_charge_current_a: float
