@@ -243,6 +243,7 @@ def _prepare(
         terminal_value_per_kwh=max(min(import_price), 0.0)
         * battery.discharge_efficiency,
         reserve=reserve,
+        loads=situation.loads,
     )
     if policy.scenario_days == 0:
         return problem, ()
@@ -307,6 +308,8 @@ def plan_situation(
     charts; the Plan's first slot is also chosen for the scenarios (see `Policy`).
     A plan that would change the inverter's mode is kept only if it is expected to
     save more than `Policy.switch_cost` over keeping the previous command for a slot.
+    Controllable loads get one schedule for the forecast and every scenario (the MILP
+    shares their columns), so only the battery's later slots adapt per scenario.
     """
     policy = policy or Policy()
     problem, futures = _prepare(situation, policy)
