@@ -62,7 +62,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     )
     events = EventLog(hass, entry)
     overrides = Overrides(hass, settings, events)
-    coordinator = EmsCoordinator(hass, entry, config=config, settings=settings)
+    configured_loads = load_configs(entry)
+    coordinator = EmsCoordinator(
+        hass,
+        entry,
+        config=config,
+        settings=settings,
+        loads=configured_loads,
+    )
     accounting = EmsAccounting(hass, entry.entry_id, config, coordinator)
     await accounting.async_load()
     controller = EmsController(
@@ -77,7 +84,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     )
     loads = LoadController(
         hass,
-        loads=load_configs(entry),
+        loads=configured_loads,
         coordinator=coordinator,
         settings=settings,
         events=events,

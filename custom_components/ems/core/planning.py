@@ -13,6 +13,7 @@ from custom_components.ems.planner import (
     Battery,
     Grid,
     InverterMode,
+    Load,
     Plan,
     PlanSlot,
     ReserveWindow,
@@ -40,12 +41,14 @@ def build_situation(
     time_zone: str,
     storm: StormReserve | None = None,
     previous: Command | None = None,
+    loads: tuple[Load, ...] = (),
 ) -> Situation:
     """Return what Home Assistant knows now; raises ProblemError if it is invalid.
 
     The user's reserve holds over the whole horizon. A `storm` reserve above it holds
     from the warning's onset to its end, so the plan charges for it ahead of the
-    warning; the user's reserve then holds as the plan's minimum.
+    warning; the user's reserve then holds as the plan's minimum. `loads` are planned
+    with the battery (`core.loads.planning`).
     """
     configured = config.battery
     floor = max(configured.min_soc_percent, min_soc_percent)
@@ -85,6 +88,7 @@ def build_situation(
         previous=previous,
         # Control carries out hold and plain self use, no charge/discharge caps yet.
         mode_caps=False,
+        loads=loads,
     )
 
 
