@@ -250,3 +250,26 @@ async def test_explain_names_the_loads(
         .astimezone(datetime.fromisoformat(why["slot"]["start"]).tzinfo)
         .isoformat()
     )
+
+
+async def test_energy_today_survives_a_restart(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Switched on by EMS (mode on) for 30 minutes: 1 kWh, kept over a reload."""
+    await add_load(hass, entry, "appliance", APPLIANCE)
+    await service(hass, "switch", SERVICE_TURN_ON, "switch.dishwasher_control")
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {ATTR_ENTITY_ID: "select.dishwasher_mode", "option": "on"},
+        blocking=True,
+    )
+    await minutes(hass, freezer, 31)
+    assert state(hass, DISHWASHER) == "on"
+    before = float(state(hass, "sensor.dishwasher_energy_today"))
+    assert before == pytest.approx(1.0, abs=0.05)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await minutes(hass, freezer, 1)
+    after = float(state(hass, "sensor.dishwasher_energy_today"))
+    assert before <= after <= before + 2.0 / 60 + 1e-6

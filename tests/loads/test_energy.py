@@ -78,3 +78,14 @@ def test_the_ledger_books_energy_and_cost_per_quarter_hour() -> None:
     assert ledger.since("washer", START).kwh == pytest.approx(1.0), (
         "older than 2 days: gone"
     )
+
+
+def test_the_ledger_is_stored_and_read_back() -> None:
+    """What the Store keeps reads back to the same figures; a bad row is dropped."""
+    ledger = LoadLedger()
+    ledger.add("washer", start=START, end=START + HOUR / 4, kw=2.0, price=0.30)
+    stored = ledger.to_dict()
+    stored["washer"].append(["not a time", 1.0, 1.0])
+    again = LoadLedger.from_dict(stored)
+    assert again.since("washer", START) == ledger.since("washer", START)
+    assert LoadLedger.from_dict(None).since("washer", START).kwh == 0.0

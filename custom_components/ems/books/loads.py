@@ -3,14 +3,15 @@
 The load controller samples every load on each decision (every minute and on every
 reading): the read-back power sensor, else the load's power while its switch reads on.
 A sample holds until the next one, at most `HOLD`, at the import price of the plan's
-slot (or of the price reading without a plan). The books live in memory: a restart
-starts them again, so energy delivered before it no longer counts against a window.
+slot (or of the price reading without a plan). The savings books keep them in their
+Store (under `loads`); the time Home Assistant was down is not booked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from custom_components.ems.core.loads.energy import Consumed, LoadLedger
 
@@ -43,6 +44,14 @@ class LoadBooks:
                 price=last.price,
             )
         self._last[load_id] = _Sample(at=now, kw=kw, price=price)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the books as stored."""
+        return self.ledger.to_dict()
+
+    def restore(self, data: Any) -> None:
+        """Take the stored books back (nothing when there are none)."""
+        self.ledger = LoadLedger.from_dict(data)
 
     def since(self, load_id: str, moment: datetime) -> Consumed:
         """Return what the load drew from `moment` (by quarter hour) on."""

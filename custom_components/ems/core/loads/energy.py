@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from custom_components.ems.planner import Load, ModulatingLoad, Plan
 
@@ -59,6 +60,31 @@ class LoadLedger:
         oldest = key - KEEP
         for old in [moment for moment in quarters if moment < oldest]:
             del quarters[old]
+
+    def to_dict(self) -> dict[str, list[list[Any]]]:
+        """Return the ledger as stored: per load, [quarter start, kWh, cost] rows."""
+        return {
+            load_id: [
+                [start.isoformat(), used.kwh, used.cost]
+                for start, used in sorted(quarters.items())
+            ]
+            for load_id, quarters in self._quarters.items()
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LoadLedger:
+        """Return a ledger from `to_dict`'s rows; rows that do not read are dropped."""
+        ledger = cls()
+        for load_id, rows in (data if isinstance(data, dict) else {}).items():
+            for row in rows if isinstance(rows, list) else ():
+                try:
+                    start, kwh, cost = row
+                    key = _quarter(datetime.fromisoformat(start))
+                    used = Consumed(kwh=float(kwh), cost=float(cost))
+                except (TypeError, ValueError):
+                    continue
+                ledger._quarters.setdefault(str(load_id), {})[key] = used
+        return ledger
 
     def since(self, load_id: str, moment: datetime) -> Consumed:
         """Return what the load drew from the quarter holding `moment` on."""
