@@ -218,3 +218,23 @@ def test_a_started_run_finishes_and_small_remainders_do_not_linger() -> None:
     (car,) = loads
     assert isinstance(car, ModulatingLoad)
     assert car.energy_kwh == pytest.approx(4.14 * 0.25)
+
+
+def test_a_load_switched_on_by_hand_rule_is_counted_for_its_minimum_run() -> None:
+    """Mode on, drawing 1.8 kW: the plan holds it from this slot for its 60 minutes."""
+    loads, notes = _plan(
+        _now(DISHWASHER, mode=LoadMode.ON, running_kw=1.8), now=_at(28, 12, 5)
+    )
+    assert loads == (
+        DeferrableLoad(
+            id="dishwasher",
+            power_kw=1.8,
+            energy_kwh=pytest.approx(1.8),  # type: ignore[arg-type]
+            earliest=_at(28, 12),
+            latest=_at(28, 13),
+            one_block=True,
+        ),
+    )
+    assert notes == {
+        "dishwasher": "mode on: not planned by EMS; counted at 1.80 kW for its minimum run"
+    }

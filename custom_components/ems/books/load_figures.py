@@ -74,11 +74,13 @@ def plan_attributes(runtime: EmsRuntimeData, load_id: str) -> dict[str, Any]:
         if (data.problem is not None)
         else None
     )
+    note = data.loads.notes.get(load_id)
     if data.plan is None or load is None:
-        return {"not_planned": data.loads.notes.get(load_id)}
+        return {"not_planned": note}
     money = planned_money(data.plan, load)
     window = data.loads.windows.get(load_id)
     return {
+        "not_planned": note,
         "window_start": window and dt_util.as_local(window.earliest).isoformat(),
         "window_end": window and dt_util.as_local(window.latest).isoformat(),
         "planned_kwh": round(money.kwh, 3),

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 
 from custom_components.ems.books.loads import LoadBooks
 from custom_components.ems.control_loop.settings import EmsSettings
+from custom_components.ems.core.house import Quantity, ReadingError, convert
+from custom_components.ems.core.loads import LoadKind
 from custom_components.ems.core.loads.config import LoadConfig
 from custom_components.ems.core.loads.planning import LoadNow, window_starts
 
@@ -23,7 +25,7 @@ def loads_now(
     now: datetime,
     zone: tzinfo,
 ) -> list[LoadNow]:
-    """Return each load's mode, plug and energy delivered since its window and midnight."""
+    """Return each load's mode, plug, power while on, and energy since its window began."""
     starts = window_starts(loads, now, zone)
     known = []
     for config in loads:
@@ -39,6 +41,26 @@ def loads_now(
                 delivered_since={
                     start: books.since(load_id, start).kwh for start in starts
                 },
+                running_kw=_running_kw(hass, config),
             )
         )
     return known
+
+
+def _running_kw(hass: HomeAssistant, config: LoadConfig) -> float | None:
+    """Return what a load switched on draws: its power sensor, else its own power."""
+    switch = hass.states.get(config.entities.switch)
+    if switch is None or switch.state != STATE_ON:
+        return None
+    sensor = hass.states.get(config.entities.power or "")
+    if sensor is not None:
+        try:
+            return convert(
+                Quantity.LOAD_POWER,
+                sensor.state,
+                sensor.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
+            )
+        except ReadingError:
+            pass
+    spec = config.spec
+    return spec.max_kw if spec.kind is LoadKind.MODULATING else spec.power_kw

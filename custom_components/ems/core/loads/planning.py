@@ -6,7 +6,9 @@ day earlier) to its latest time, the next day's when today's has ended. What was
 delivered since the window began counts against the energy it needs. An optional load
 (heat pump boost, water heater) may take what is left of its energy a day until
 midnight. Loads in another mode, done, or waiting for a car or for prices are not
-planned; the note says why.
+planned; the note says why. A load switched on in mode `on` or `boost` is counted in
+the plan at the power it draws for its minimum run from now (one block that the plan
+cannot move), so the battery is planned around it.
 
 A window that ends after the last published price is planned for what cannot wait:
 an appliance once its run no longer fits after the prices end, an EV charger the
@@ -47,6 +49,8 @@ class LoadNow:
     config: LoadConfig
     mode: LoadMode
     plugged_in: bool | None = None  # EV: None without a sensor
+    # The power it draws now while switched on (its sensor, else its own); None: off.
+    running_kw: float | None = None
     # Energy delivered since a moment: (window start) -> kWh.
     delivered_since: Mapping[datetime, float] = field(default_factory=dict)
 
@@ -105,7 +109,23 @@ def _planned(
     config = known.config
     spec, target = config.spec, config.target
     if known.mode is not LoadMode.AUTO:
-        return None, None, f"mode {known.mode.value}: not planned by EMS"
+        note = f"mode {known.mode.value}: not planned by EMS"
+        running = known.running_kw
+        if known.mode is LoadMode.OFF or running is None or running <= 0.0:
+            return None, None, note
+        first = floor_instant(now, slot)
+        runs = math.ceil(spec.min_run / slot - 1e-9) if spec.min_run > slot else 1
+        latest = first + runs * slot
+        fixed = DeferrableLoad(
+            id=spec.load_id,
+            power_kw=running,
+            energy_kwh=running * _hours(first, latest),
+            earliest=first,
+            latest=latest,
+            one_block=True,
+        )
+        window = LoadWindow(earliest=first, latest=latest)
+        return fixed, window, f"{note}; counted at {running:.2f} kW for its minimum run"
     if spec.kind is LoadKind.OPTIONAL:
         local = now.astimezone(zone)
         midnight = _at(local + _DAY, time(0), zone)
@@ -185,7 +205,7 @@ def planned_loads(
         load, window, note = _planned(known, now, horizon_end, slot, zone)
         if load is not None:
             planned.append(load)
-        else:
+        if note:
             notes[load_id] = note
         if window is not None:
             windows[load_id] = window
