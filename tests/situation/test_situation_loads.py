@@ -22,6 +22,7 @@ from custom_components.ems.planner import (
 from tests.inputs.shared_data import PARIS
 
 from .real_day import situation
+from .test_cli import _quarter_hours
 
 DISHWASHER = DeferrableLoad(
     id="dishwasher",
@@ -118,3 +119,15 @@ def test_energy_that_cannot_fit_is_an_issue_and_the_rest_is_planned() -> None:
     assert "car" in plan.load_issues[0]
     assert _kwh(plan.slots, "car") == pytest.approx(3.7 * 5)
     assert _kwh(plan.slots, "dishwasher") == pytest.approx(2.0)
+
+
+def test_two_days_of_quarter_hours_with_three_loads_stay_exact() -> None:
+    """48 h x 15 min with the recent days as scenarios: the MILP plans, no fallback."""
+    known = replace(_quarter_hours(situation()), loads=(DISHWASHER, CAR, BOOST))
+    problem, plan = plan_situation(known)
+    assert (plan.method, plan.status) == ("milp", "optimal")
+    assert len(plan.slots) == 192
+    assert plan.load_issues == ()
+    assert problem.loads == known.loads
+    _, dp = plan_situation(known, method="dp")
+    assert plan.objective <= dp.objective + 1e-6
