@@ -9,6 +9,7 @@ import subprocess
 import sys
 from typing import Any
 
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -28,6 +29,7 @@ from custom_components.ems.const import (
     CONF_TIBBER_HOME,
     CONF_UNIT_ID,
     DOMAIN,
+    LOAD_SUBENTRY,
 )
 from simulator.foxess import FoxEssSimulator
 
@@ -124,10 +126,31 @@ async def test_diagnostics(
     assert diagnostics["control"]["last_run"]["dry_run"] is False
 
 
+DISHWASHER: dict[str, Any] = {
+    "load_type": "appliance",
+    "name": "Dishwasher",
+    "switch_entity": "input_boolean.dishwasher",
+    "power_kw": 2.0,
+    "energy_kwh": 1.5,
+    "earliest": "08:00:00",
+    "latest": "18:00:00",
+    "one_block": True,
+}
+CAR: dict[str, Any] = {
+    "load_type": "ev_charger",
+    "name": "Car",
+    "switch_entity": "input_boolean.wallbox",
+    "current_entity": "input_number.wallbox_current",
+    "phases": "3",
+    "energy_kwh": 12.0,
+    "latest": "07:00:00",
+}
+
+
 async def test_the_command_line_plans_what_home_assistant_planned(
     hass: HomeAssistant, hass_client: ClientSessionGenerator
 ) -> None:
-    """The diagnostics' Situation, planned offline, gives Home Assistant's plan."""
+    """The diagnostics' Situation, planned offline, gives Home Assistant's plan, loads too."""
     await hass.config.async_set_time_zone("Europe/Stockholm")
     set_house(hass, soc="50", battery_w="0", pv_w="0", grid_w="800")
     hass.states.async_set(PRICE, "556.68", prices_from_today(hass))
@@ -137,6 +160,15 @@ async def test_the_command_line_plans_what_home_assistant_planned(
         unique_id="sensor.house_battery_soc",
         data={CONF_INVERTER_TYPE: "none"},
         options={**SENSOR_OPTIONS, **BATTERY_OPTIONS},
+        subentries_data=[
+            ConfigSubentryData(
+                data=data,
+                subentry_type=LOAD_SUBENTRY,
+                title=data["name"],
+                unique_id=None,
+            )
+            for data in (DISHWASHER, CAR)
+        ],
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -144,6 +176,7 @@ async def test_the_command_line_plans_what_home_assistant_planned(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     situation = diagnostics["situation"]
     assert situation["mode_caps"] is False
+    assert [load["kind"] for load in situation["loads"]] == ["deferrable", "modulating"]
     # 4 weeks of quarter hours up to now; without recorder statistics only the load
     # measured now, standing for the last slot.
     load = situation["history"]["load_kw"]
@@ -167,3 +200,7 @@ async def test_the_command_line_plans_what_home_assistant_planned(
     assert [slot["battery_kw"] for slot in slots] == pytest.approx(
         [slot.battery_kw for slot in planned.slots], abs=1e-6
     )
+    for load in situation["loads"]:
+        assert [slot["loads_kw"][load["id"]] for slot in slots] == pytest.approx(
+            [slot.loads_kw[load["id"]] for slot in planned.slots], abs=1e-6
+        )

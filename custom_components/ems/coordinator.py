@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from types import MappingProxyType
 
@@ -25,14 +25,18 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .books.loads import LoadBooks
 from .const import DOMAIN, LOGGER, REFRESH_INTERVAL
 from .control_loop.settings import EmsSettings
 from .core.config import EmsConfig
 from .core.explanation import local_reasons
 from .core.house import HouseReadings, Quantity, ReadingError, derive_load_kw, read
+from .core.loads.config import LoadConfig
+from .core.loads.planning import PlannedLoads, planned_loads
 from .core.planning import build_situation, storm_reasons
 from .core.situation import Command, Situation, plan_situation, running_command
 from .planner import Plan, Problem, ProblemError
+from .sources.loads import loads_now
 from .sources.reader import InputsReader
 
 # Changes smaller than these do not refresh the coordinator before the next slot tick.
@@ -65,6 +69,8 @@ class EmsState:
     source_problems: Mapping[str, str] = field(default_factory=dict)
     # Amber Electric's spike flag now (`none`, `potential`, `spike`); None for others.
     price_spike: str | None = None
+    # The controllable loads planned (their windows) and why the others are not.
+    loads: PlannedLoads = field(default_factory=PlannedLoads)
     updated_at: datetime
 
     @property
@@ -101,8 +107,9 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         config: EmsConfig,
         settings: EmsSettings,
         mode_caps: bool,
+        loads: tuple[LoadConfig, ...] = (),
     ) -> None:
-        """Set up the coordinator for one battery system.
+        """Set up the coordinator for one battery system and its controllable loads.
 
         `mode_caps`: control carries out self use's charge and discharge caps (the
         inverter link sets current limits), so plans may use them.
@@ -111,6 +118,8 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         self.config = config
         self.mode_caps = mode_caps
         self.settings = settings
+        self.loads = loads
+        self.load_books = LoadBooks()
         self.sources = config.house.by_quantity()
         self.limits = config.house_limits
         self.planning = config.planning
@@ -123,6 +132,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         self._unsub_clock: CALLBACK_TYPE | None = None
         # The mode the plan in force gives the current slot, and since when.
         self._running: Command | None = None
+        self._planned_loads = PlannedLoads()
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -219,9 +229,11 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         if self._replan_due or self.data is None:
             self._replan_due = False
             new_plan, problem, situation, issues = await self._async_plan(readings)
+            loads = self._planned_loads
         else:
             new_plan, problem = self.data.plan, self.data.problem
             situation, issues = self.data.situation, self.data.plan_issues
+            loads = self.data.loads
         return EmsState(
             house=readings,
             problems=problems,
@@ -231,6 +243,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             plan_issues=issues,
             source_problems=dict(self.inputs.problems),
             price_spike=spike.now if (spike := self.prices.spike) else None,
+            loads=loads,
             updated_at=dt_util.utcnow(),
         )
 
@@ -253,6 +266,21 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         ):
             return None, None, None, issues
         settings = self.settings
+        zone = dt_util.get_default_time_zone()
+        self._planned_loads = planned_loads(
+            loads_now(
+                self.hass,
+                self.loads,
+                settings=settings,
+                books=self.load_books,
+                now=now,
+                zone=zone,
+            ),
+            now=now,
+            horizon_end=aligned.horizon_end,
+            slot=timedelta(minutes=aligned.slot_minutes),
+            zone=zone,
+        )
         try:
             situation = build_situation(
                 self.config,
@@ -268,6 +296,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
                 storm=storm,
                 previous=self._running,
                 mode_caps=self.mode_caps,
+                loads=self._planned_loads.loads,
             )
             problem, planned = await self.hass.async_add_executor_job(
                 partial(plan_situation, situation, method=self.planning.method)
@@ -276,8 +305,8 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             LOGGER.warning("EMS cannot plan: %s", err)
             return None, None, None, (*issues, str(err))
         self._running = running_command(self._running, planned, now)
+        issues = (*issues, *planned.load_issues)
         # The planner names times in the problem's zone (UTC); people read local time.
-        zone = dt_util.get_default_time_zone()
         result = local_reasons(planned, zone)
         if storm is not None:
             result = storm_reasons(result, storm, zone)

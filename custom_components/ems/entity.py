@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from homeassistant.components.sensor import SensorEntityDescription
 from homeassistant.core import CALLBACK_TYPE
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.typing import StateType
 
 from .const import DOMAIN
 from .core.loads.config import LoadConfig
@@ -41,6 +45,18 @@ class EmsEntityDescription(EntityDescription):
     """What every EMS entity's description says: which parts of the entry it follows."""
 
     follows: tuple[Follow, ...] = (follow_coordinator,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmsSensorEntityDescription(SensorEntityDescription, EmsEntityDescription):
+    """Describes an EMS sensor: its value, attributes and unit from the entry's runtime."""
+
+    value_fn: Callable[[EmsRuntimeData], StateType | datetime]
+    attributes_fn: Callable[[EmsRuntimeData], dict[str, Any] | None] | None = None
+    # The unit, given the home's currency (money and prices).
+    unit_fn: Callable[[str], str] | None = None
+    # The start of the period a total counts from (totals only).
+    last_reset_fn: Callable[[EmsRuntimeData], datetime | None] | None = None
 
 
 def follow_loads(runtime: EmsRuntimeData, update: CALLBACK_TYPE) -> CALLBACK_TYPE:

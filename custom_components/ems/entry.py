@@ -64,12 +64,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     events = EventLog(hass, entry)
     overrides = Overrides(hass, settings, events)
     link = inverter_link(hass, config.inverter, client)
+    configured_loads = load_configs(entry)
     coordinator = EmsCoordinator(
         hass,
         entry,
         config=config,
         settings=settings,
         mode_caps=link is not None and link.execution.caps,
+        loads=configured_loads,
     )
     accounting = EmsAccounting(hass, entry.entry_id, config, coordinator)
     await accounting.async_load()
@@ -85,7 +87,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool:
     )
     loads = LoadController(
         hass,
-        loads=load_configs(entry),
+        loads=configured_loads,
         coordinator=coordinator,
         settings=settings,
         events=events,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
-    SensorEntityDescription,
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
@@ -19,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .books import figures, review_figures
+from .books import figures, load_figures, review_figures
 from .coordinator import EmsState
 from .core.accounting import ENERGY_KEYS, MONEY_KEYS, PeriodKind
 from .core.house import Quantity
@@ -28,10 +26,9 @@ from .core.shown import rounded
 from .data import EmsConfigEntry, EmsRuntimeData
 from .entity import (
     EmsEntity,
-    EmsEntityDescription,
+    EmsSensorEntityDescription,
     follow_books,
     follow_controller,
-    follow_loads,
 )
 from .planner import InverterMode, Plan, PlanSlot
 
@@ -39,18 +36,6 @@ PARALLEL_UPDATES = 0
 
 INPUTS_OK = "ok"
 INPUTS_DEGRADED = "degraded"
-
-
-@dataclass(frozen=True, kw_only=True)
-class EmsSensorEntityDescription(SensorEntityDescription, EmsEntityDescription):
-    """Describes an EMS sensor: its value, attributes and unit from the entry's runtime."""
-
-    value_fn: Callable[[EmsRuntimeData], StateType]
-    attributes_fn: Callable[[EmsRuntimeData], dict[str, Any] | None] | None = None
-    # The unit, given the home's currency (money and prices).
-    unit_fn: Callable[[str], str] | None = None
-    # The start of the period a total counts from (totals only).
-    last_reset_fn: Callable[[EmsRuntimeData], datetime | None] | None = None
 
 
 def _state(
@@ -315,34 +300,6 @@ BOOK_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
 )
 
 
-def load_status(load_id: str) -> EmsSensorEntityDescription:
-    """Return a load's status: on or off now and why, what it would switch, errors."""
-
-    def attributes(runtime: EmsRuntimeData) -> dict[str, Any]:
-        state = runtime.loads.state
-        status = state.status.get(load_id)
-        return {
-            "reason": status.reason if status else None,
-            "planned_kw": round(status.planned_kw, 3) if status else None,
-            "would_switch": state.would_switch.get(load_id),
-            "error": state.errors.get(load_id),
-        }
-
-    return EmsSensorEntityDescription(
-        key=f"{load_id}_status",
-        translation_key="load_status",
-        device_class=SensorDeviceClass.ENUM,
-        options=["on", "off"],
-        follows=(follow_loads,),
-        value_fn=lambda runtime: (
-            ("on" if status.on else "off")
-            if (status := runtime.loads.state.status.get(load_id))
-            else None
-        ),
-        attributes_fn=attributes,
-    )
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EmsConfigEntry,
@@ -355,7 +312,10 @@ async def async_setup_entry(
     )
     for load in entry.runtime_data.loads.loads:
         async_add_entities(
-            [EmsSensor(entry, load_status(load.spec.load_id), load=load)],
+            [
+                EmsSensor(entry, description, load=load)
+                for description in load_figures.load_sensors(load.spec.load_id)
+            ],
             config_subentry_id=load.spec.load_id,
         )
 
@@ -388,7 +348,7 @@ class EmsSensor(EmsEntity, SensorEntity):
         return super().available and self.native_value is not None
 
     @property
-    def native_value(self) -> StateType:
+    def native_value(self) -> StateType | datetime:
         """Return the value the description reads; never negative zero as shown."""
         value = self.entity_description.value_fn(self.runtime)
         digits = self.entity_description.suggested_display_precision

@@ -19,6 +19,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .books.load_figures import load_summaries
 from .const import DOMAIN
 from .control_loop.commands import hardware_limits
 from .core.control.model import Override, OverrideError
@@ -172,7 +173,7 @@ async def _explain(call: ServiceCall) -> ServiceResponse:
             },
         )
     runtime = entry.runtime_data
-    return await call.hass.async_add_executor_job(
+    answer: dict[str, Any] = await call.hass.async_add_executor_job(
         partial(
             explain_slot,
             state.problem,
@@ -182,6 +183,9 @@ async def _explain(call: ServiceCall) -> ServiceResponse:
             runtime.config.planning.method,
         )
     )
+    if runtime.loads.loads:
+        answer["loads"] = load_summaries(runtime)
+    return answer
 
 
 async def _clear_override(call: ServiceCall) -> None:

@@ -22,8 +22,9 @@ differences instead (`accounting_meters`).
 The books are saved with a delay and on unload; a restored ledger ignores samples it
 has booked already, so a restart neither loses nor double-counts energy. The last meter
 readings are saved beside the books under `meters`, and the review of today's and
-yesterday's slots, planned against measured (`core.review`), under `review` (books
-saved without them still load).
+yesterday's slots, planned against measured (`core.review`), under `review`, and the
+controllable loads' books (`books.loads`) under `loads` (books saved without them
+still load).
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ class EmsAccounting:
             stored = None
         if self._meters is not None and stored is not None:
             self._meters.restore(stored.get("meters"))
+        if stored is not None:
+            self._coordinator.load_books.restore(stored.get("loads"))
         if stored is not None and stored.get("review") is not None:
             try:
                 self.review = PlanReview.from_dict(
@@ -219,6 +222,7 @@ class EmsAccounting:
         if self._meters is not None:
             stored["meters"] = self._meters.to_dict()
         stored["review"] = self.review.to_dict()
+        stored["loads"] = self._coordinator.load_books.to_dict()
         return stored
 
     def _read_sample(self, now: datetime) -> PowerSample:

@@ -25,11 +25,12 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from custom_components.ems.const import LOGGER
-from custom_components.ems.coordinator import EmsCoordinator
+from custom_components.ems.coordinator import EmsCoordinator, EmsState
 from custom_components.ems.core.house import Quantity, ReadingError, convert
 from custom_components.ems.core.loads import (
     HouseNow,
     LoadCommand,
+    LoadKind,
     LoadMemory,
     LoadReading,
     LoadStatus,
@@ -37,6 +38,7 @@ from custom_components.ems.core.loads import (
     decide_loads,
 )
 from custom_components.ems.core.loads.config import LoadConfig
+from custom_components.ems.planner import Plan
 
 from .events import EventLog
 from .settings import EmsSettings
@@ -113,9 +115,10 @@ class LoadController:
         """Decide once and switch what changed (loads with Control on only)."""
         data = self.coordinator.data
         house = data.house
+        readings = {load.spec.load_id: self._read(load) for load in self.loads}
         decision = decide_loads(
             [load.spec for load in self.loads],
-            readings={load.spec.load_id: self._read(load) for load in self.loads},
+            readings=readings,
             planned_kw=planned_load_kw(data.plan, now),
             modes={
                 load.spec.load_id: self.settings.load(load.spec.load_id).mode
@@ -139,6 +142,7 @@ class LoadController:
         }
         self.state.status = {s.load_id: s for s in decision.status}
         self.state.would_switch = {}
+        self._book(data, readings, now)
         for status in decision.status:
             for event in status.events:
                 self.events.record(
@@ -152,6 +156,21 @@ class LoadController:
                 self.state.would_switch[command.load_id] = describe(command)
         for listener in list(self._listeners):
             listener()
+
+    def _book(
+        self, data: EmsState, readings: dict[str, LoadReading], now: datetime
+    ) -> None:
+        """Sample what each load draws now into the books, at the import price now."""
+        slot = data.plan.slot_at(now) if data.plan is not None else None
+        price = slot.import_price if slot else data.house.price_per_kwh or 0.0
+        for load in self.loads:
+            reading = readings[load.spec.load_id]
+            kw = reading.power_kw
+            if kw is None:
+                kw = drawn_kw(load, reading)
+            self.coordinator.load_books.sample(
+                load.spec.load_id, now, kw=max(kw, 0.0), price=price
+            )
 
     def _read(self, load: LoadConfig) -> LoadReading:
         """Return the load's switch, power, current and plug as Home Assistant shows them."""
@@ -235,9 +254,20 @@ def describe(command: LoadCommand) -> str:
     return text
 
 
-def planned_load_kw(plan: object, now: datetime) -> dict[str, float]:
+def drawn_kw(load: LoadConfig, reading: LoadReading) -> float:
+    """Return the power a load without a power sensor draws: its own while switched on."""
+    if not reading.switched_on:
+        return 0.0
+    spec = load.spec
+    if spec.kind is LoadKind.MODULATING:
+        amps = (
+            reading.current_a if reading.current_a is not None else spec.min_current_a
+        )
+        return amps * spec.volts * spec.phases / 1000.0
+    return spec.power_kw
+
+
+def planned_load_kw(plan: Plan | None, now: datetime) -> dict[str, float]:
     """Return each load's planned power in the slot holding `now` (none without a plan)."""
-    slot_at = getattr(plan, "slot_at", None)
-    slot = slot_at(now) if slot_at is not None else None
-    loads = getattr(slot, "loads_kw", None)
-    return dict(loads) if loads else {}
+    slot = plan.slot_at(now) if plan is not None else None
+    return dict(slot.loads_kw) if slot is not None else {}

@@ -13,6 +13,7 @@ from typing import Any
 from custom_components.ems.planner import (
     Method,
     Plan,
+    PlanSlot,
     Problem,
     ProblemError,
     evaluate,
@@ -247,7 +248,8 @@ def explain_slot(
             "grid_kw": rounded(slot.grid_kw, 3),
             "soc_percent": rounded(slot.soc_percent, 1),
             "reason": slot.reason,
-        },
+        }
+        | _loads_kw(slot),
         "prices": {
             "import": slot.import_price,
             "export": slot.export_price,
@@ -283,5 +285,13 @@ def plan_rows(plan: Plan, zone: tzinfo) -> list[dict[str, Any]]:
             "load_kw": rounded(slot.load_kw, 3),
             "reason": slot.reason,
         }
+        | _loads_kw(slot)
         for slot in plan.slots
     ]
+
+
+def _loads_kw(slot: PlanSlot) -> dict[str, Any]:
+    """Return the controllable loads' kW in a slot, by load id (nothing without loads)."""
+    if not slot.loads_kw:
+        return {}
+    return {"loads_kw": {key: rounded(kw, 3) for key, kw in slot.loads_kw.items()}}

@@ -13,6 +13,7 @@ from custom_components.ems.planner import (
     Battery,
     Grid,
     InverterMode,
+    Load,
     Plan,
     PlanSlot,
     ReserveWindow,
@@ -41,6 +42,7 @@ def build_situation(
     storm: StormReserve | None = None,
     previous: Command | None = None,
     mode_caps: bool = False,
+    loads: tuple[Load, ...] = (),
 ) -> Situation:
     """Return what Home Assistant knows now; raises ProblemError if it is invalid.
 
@@ -48,7 +50,7 @@ def build_situation(
     from the warning's onset to its end, so the plan charges for it ahead of the
     warning; the user's reserve then holds as the plan's minimum. `mode_caps`: the
     inverter carries out self use's charge and discharge caps (else hold and plain
-    self use only).
+    self use only). `loads` are planned with the battery (`core.loads.planning`).
     """
     configured = config.battery
     floor = max(configured.min_soc_percent, min_soc_percent)
@@ -87,6 +89,7 @@ def build_situation(
         reserve=stormy,
         previous=previous,
         mode_caps=mode_caps,
+        loads=loads,
     )
 
 

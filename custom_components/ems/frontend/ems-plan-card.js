@@ -188,7 +188,7 @@ class EmsPlanCard extends HTMLElement {
       this._summary(answer, text) +
       this._notes(answer, text) +
       `<div class="chart" tabindex="0">${drawn.svg}</div>` +
-      this._legend(text) +
+      this._legend(text, answer) +
       `<div class="details"></div>`;
     this._bind(content.querySelector(".chart"));
     const current = slotAt(model, now);
@@ -227,7 +227,7 @@ class EmsPlanCard extends HTMLElement {
     return notes.join("");
   }
 
-  _legend(text) {
+  _legend(text, answer) {
     const item = (color, label, kind = "") =>
       `<span><i class="swatch ${kind}" style="${kind === "box" ? "background" : "border-color"}:${color}"></i>${esc(label)}</span>`;
     const legend = text.legend;
@@ -241,6 +241,7 @@ class EmsPlanCard extends HTMLElement {
       item(COLORS.grid, legend.grid) +
       item(COLORS.pv, legend.pv, "dashed") +
       item(COLORS.load, legend.load, "dashed") +
+      (answer.loads?.length ? item(COLORS.loads, legend.loads, "dashed") : "") +
       item(COLORS.import, legend.import) +
       item(COLORS.export, legend.export) +
       `<span>${esc(legend.solid)}</span></div>`

@@ -14,6 +14,7 @@ export const COLORS = {
   grid: "#8e24aa",
   pv: "#f9a825",
   load: "#00897b",
+  loads: "#6d4c41",
   import: "#e53935",
   export: "#3949ab",
   measured: "var(--primary-text-color, #212121)",
@@ -33,6 +34,10 @@ const PANELS = [
 export function plannedOf(slot) {
   return slot.plan || slot.past?.planned || null;
 }
+
+/** Return the controllable loads' planned kW in a plan row together (none: undefined). */
+const loadsOf = (row) =>
+  row?.loads_kw ? Object.values(row.loads_kw).reduce((sum, kw) => sum + kw, 0) : undefined;
 
 export const escapeXml = (text) =>
   String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -185,7 +190,7 @@ function valuesOf(key, model) {
     names.flatMap((name) => (model.history?.[name] || []).map(([, value]) => value));
   if (key === "power") {
     return [
-      ...planned.flatMap((row) => [row.battery_kw, row.grid_kw, row.pv_kw, row.load_kw]),
+      ...planned.flatMap((row) => [row.battery_kw, row.grid_kw, row.pv_kw, row.load_kw, loadsOf(row) ?? 0]),
       ...model.slots.flatMap((slot) => (slot.past?.measured ? [slot.past.measured.pv_kw, slot.past.measured.load_kw] : [])),
       ...measured(["pv_power", "load_power"]),
     ];
@@ -236,6 +241,7 @@ function drawPanel(key, model, x, y, history, until, pastOf) {
       line(stepPath(pieces(planned("grid_kw")), x, y), COLORS.grid, { width: 1.4 }) +
       line(stepPath(pieces(planned("pv_kw"), (slot) => slot.plan), x, y), COLORS.pv, { dash: "5 3" }) +
       line(stepPath(pieces(planned("load_kw"), (slot) => slot.plan), x, y), COLORS.load, { dash: "5 3" }) +
+      line(stepPath(pieces((slot) => loadsOf(slot.plan), (slot) => slot.plan?.loads_kw), x, y), COLORS.loads, { dash: "2 2", width: 1.6 }) +
       line(stepPath(pieces(atStart("pv_kw"), (slot) => !slot.plan), x, y), COLORS.pv, { dash: "5 3", opacity: 0.6 }) +
       line(stepPath(pieces(atStart("load_kw"), (slot) => !slot.plan), x, y), COLORS.load, { dash: "5 3", opacity: 0.6 }) +
       line(stepPath(held("pv_power"), x, y), COLORS.pv, { width: 1.8 }) +

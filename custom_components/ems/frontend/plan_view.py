@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
+from custom_components.ems.books.load_figures import load_summaries
 from custom_components.ems.const import DOMAIN
 from custom_components.ems.core.explanation import plan_rows
 from custom_components.ems.core.house import Quantity
@@ -151,6 +152,7 @@ def plan_response(hass: HomeAssistant, entry: EmsConfigEntry) -> dict[str, Any]:
             "realised_so_far": rounded(saving.realised, 4),
             "slots_compared": saving.slots,
         },
+        "loads": load_summaries(runtime),
         "days": _days(today, zone),
         "pv_forecast": runtime.config.forecasts.pv_source.value,
         "currency": hass.config.currency,

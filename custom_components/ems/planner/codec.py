@@ -119,7 +119,8 @@ def _load_from_json(data: Any) -> Load:
     raise ProblemError(f"unknown kind {kind!r}: use deferrable, modulating or optional")
 
 
-def _loads_from_json(value: Any) -> tuple[Load, ...]:
+def loads_from_json(value: Any) -> tuple[Load, ...]:
+    """Return FORMAT.md's `loads` section (none when absent)."""
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -229,7 +230,7 @@ def problem_from_json(data: Mapping[str, Any]) -> Problem:
         target=target,
         charge_taper=taper,
         zero_export=bool(data.get("zero_export", False)),
-        loads=_loads_from_json(data.get("loads")),
+        loads=loads_from_json(data.get("loads")),
         demand_charge=None if charge is None else _demand_charge_from_json(charge),
     )
 
@@ -272,7 +273,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
     if problem.zero_export:
         data["zero_export"] = True
     if problem.loads:
-        data["loads"] = [_load_json(load) for load in problem.loads]
+        data["loads"] = [load_to_json(load) for load in problem.loads]
     if (charge := problem.demand_charge) is not None:
         data["demand_charge"] = {
             "price_per_kw": charge.price_per_kw,
@@ -284,7 +285,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
     return data
 
 
-def _load_json(load: Load) -> dict[str, Any]:
+def load_to_json(load: Load) -> dict[str, Any]:
+    """Return one load as FORMAT.md's `loads` section has it."""
     data: dict[str, Any] = {"id": load.id, "kind": load.kind}
     for name in load.__dataclass_fields__:
         value = getattr(load, name)

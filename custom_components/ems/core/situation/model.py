@@ -20,10 +20,17 @@ from custom_components.ems.planner import (
     Battery,
     Grid,
     InverterMode,
+    Load,
     ProblemError,
     ReserveWindow,
 )
-from custom_components.ems.planner.codec import battery_from_json, grid_from_json
+from custom_components.ems.planner.codec import (
+    battery_from_json,
+    grid_from_json,
+    load_to_json,
+    loads_from_json,
+)
+from custom_components.ems.planner.loads import validate_loads
 from custom_components.ems.planner.model import validate_battery
 
 
@@ -89,7 +96,8 @@ class Situation:
     storm warning's; it takes the place of `reserve_soc_percent`), `previous` (the
     command the inverter carries out now, which a new plan replaces only when that
     pays) and `mode_caps` (False: the inverter is driven with hold and plain self use
-    only, no charge or discharge limit in self use).
+    only, no charge or discharge limit in self use). `loads` are FORMAT.md's problem
+    `loads`, planned with the battery.
     """
 
     now: datetime
@@ -105,9 +113,11 @@ class Situation:
     reserve: ReserveWindow | None = None
     previous: Command | None = None
     mode_caps: bool = True
+    loads: tuple[Load, ...] = ()
 
     def __post_init__(self) -> None:
         """Reject what cannot be planned from, with ProblemError."""
+        object.__setattr__(self, "loads", tuple(self.loads))
         _validate(self)
 
     @property
@@ -123,6 +133,7 @@ def _check(condition: bool, message: str) -> None:
 
 def _validate(situation: Situation) -> None:
     validate_battery(situation.battery)
+    validate_loads(situation.loads)
     moments = [
         ("now", situation.now),
         ("prices start", situation.prices.start),
@@ -279,6 +290,7 @@ def situation_from_json(data: Mapping[str, Any]) -> Situation:
         reserve=window,
         previous=previous,
         mode_caps=data.get("mode_caps", True) is not False,
+        loads=loads_from_json(data.get("loads")),
     )
 
 
@@ -331,6 +343,8 @@ def situation_to_json(situation: Situation) -> dict[str, Any]:
             "end": window.end.isoformat(),
             "min_soc_percent": window.min_soc_percent,
         }
+    if situation.loads:
+        data["loads"] = [load_to_json(load) for load in situation.loads]
     if (previous := situation.previous) is not None:
         data["previous"] = {
             "mode": previous.mode.value,

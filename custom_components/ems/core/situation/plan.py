@@ -243,6 +243,7 @@ def _prepare(
         terminal_value_per_kwh=max(min(import_price), 0.0)
         * battery.discharge_efficiency,
         reserve=reserve,
+        loads=situation.loads,
     )
     if policy.scenario_days == 0:
         return problem, ()
@@ -277,6 +278,39 @@ def _told(command: Command | PlanSlot) -> SlotMode:
     )
 
 
+def _hedged_first_kw(
+    problem: Problem,
+    futures: tuple[Scenario, ...],
+    caps: bool,
+    time_limit: float,
+) -> tuple[Plan, float | None]:
+    """Return the plan for the forecast and the first slot's kW chosen for the scenarios.
+
+    The MILP with the loads' binaries in every scenario is too slow for Home Assistant
+    (it reached 10 s on 48 h x 15 min): the loads are placed for the forecast first,
+    then held as house load while the scenarios choose the first slot (None if that
+    fails).
+    """
+    placed = plan(problem, "milp", time_limit=time_limit, caps=caps)
+    if placed.method != "milp":
+        return placed, None
+    fixed = np.array([sum(slot.loads_kw.values()) for slot in placed.slots])
+    around = replace(
+        problem, load_kw=tuple(np.asarray(problem.load_kw) + fixed), loads=()
+    )
+    hedged = plan(
+        around,
+        "milp",
+        time_limit=time_limit,
+        caps=caps,
+        scenarios=tuple(
+            replace(future, load_kw=tuple(np.asarray(future.load_kw) + fixed))
+            for future in futures
+        ),
+    )
+    return placed, hedged.slots[0].battery_kw if hedged.method == "milp" else None
+
+
 def running_command(previous: Command | None, plan: Plan, now: datetime) -> Command:
     """Return the command the plan's first slot gives, and since when its mode runs.
 
@@ -307,17 +341,25 @@ def plan_situation(
     charts; the Plan's first slot is also chosen for the scenarios (see `Policy`).
     A plan that would change the inverter's mode is kept only if it is expected to
     save more than `Policy.switch_cost` over keeping the previous command for a slot.
+    With controllable loads the scenarios choose the first slot's battery power around
+    the loads as the forecast places them (`_hedged_first_kw`); the plan then places
+    the loads with the battery exactly, that first slot given.
     """
     policy = policy or Policy()
     problem, futures = _prepare(situation, policy)
+    caps = policy.caps and situation.mode_caps
 
     def planned(first_kw: float | None = None) -> Plan:
+        if problem.loads and futures and first_kw is None and method == "milp":
+            placed, first_kw = _hedged_first_kw(problem, futures, caps, time_limit)
+            if first_kw is None or abs(first_kw - placed.slots[0].battery_kw) < 1e-6:
+                return placed
         return plan(
             problem,
             method,
             time_limit=time_limit,
-            caps=policy.caps and situation.mode_caps,
-            scenarios=futures,
+            caps=caps,
+            scenarios=() if problem.loads else futures,
             first_kw=first_kw,
         )
 
