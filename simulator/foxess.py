@@ -340,8 +340,6 @@ class FoxEssSimulator:
             settings.max_charge_current: 500,
             settings.max_discharge_current: 500,
         }
-        for period in settings.charge_periods:
-            defaults |= {period.enable: 0, period.start: 0, period.end: 0}
         remote = self.profile.remote_control
         if remote is not None:
             defaults |= {remote.enable: 0, remote.timeout: 0}

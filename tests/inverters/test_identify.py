@@ -78,7 +78,7 @@ async def test_configured_model_must_match(
     simulator = await start_simulator(model="H3")
     client = client_for(simulator, expected_model="KH10.5")
     with pytest.raises(ModelMismatchError) as caught:
-        await client.async_set_min_soc(20)
+        await client.async_set_min_soc_on_grid(20)
     assert (caught.value.expected, caught.value.actual) == ("KH10.5", "H3-10.0-E")
     assert simulator.writes == []
 

@@ -2,7 +2,6 @@
 
 from .client import FoxEssClient
 from .data import (
-    ChargePeriod,
     InverterInfo,
     InverterSettings,
     LeftoverRemoteControl,
@@ -25,7 +24,6 @@ from .registers import FoxEssProfile, WorkMode
 
 __all__ = [
     "PROFILES",
-    "ChargePeriod",
     "FoxEssClient",
     "FoxEssProfile",
     "InverterConnectionError",

@@ -14,13 +14,10 @@ and retrying it never refreshes the watchdog of a command that was not confirmed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import time
 import logging
 
 from .checked import CheckedRegisters
 from .data import (
-    ChargePeriod,
     InverterInfo,
     InverterSettings,
     LeftoverRemoteControl,
@@ -31,23 +28,13 @@ from .errors import (
     InverterError,
     InverterProtocolError,
     ModelMismatchError,
-    RefusedModelError,
     RemoteControlBusyError,
     UnsupportedFeatureError,
 )
-from .profiles import (
-    H1_G1,
-    H1_LAN_REASON,
-    H1_LAN_WHY,
-    PROFILES,
-    kh_profile,
-    model_family,
-)
+from .identify import async_identify
 from .registers import (
     MODEL_REGISTER,
     MODEL_REGISTER_COUNT,
-    SERIAL_REGISTER_COUNT,
-    FirmwareRegister,
     FoxEssProfile,
     PowerReading,
     Register,
@@ -61,12 +48,6 @@ from .transport import DEFAULT_MAX_READ, HoldingReader, ModbusTransport
 
 _LOGGER = logging.getLogger(__name__)
 
-# Where the KH keeps its manager version, newest firmware first.
-_KH_FIRMWARE_REGISTERS = (
-    FirmwareRegister(kind=RegisterKind.HOLDING, address=36003, hex_coded=True),
-    FirmwareRegister(kind=RegisterKind.HOLDING, address=30018, hex_coded=True),
-    FirmwareRegister(kind=RegisterKind.INPUT, address=10018, hex_coded=False),
-)
 _REMOTE_KIND = RegisterKind.HOLDING
 
 
@@ -122,34 +103,13 @@ class FoxEssClient:
     async def async_identify(self) -> InverterInfo:
         """Read the model string and firmware and pick the register profile."""
         self._transport.on_connect = None
-        model = await self._async_read_model()
-        if self._expected_model is not None and model != self._expected_model:
-            raise ModelMismatchError(expected=self._expected_model, actual=model)
-        family = model_family(model)
-        version = self._firmware_override
-        if family == "KH":
-            if version is None:
-                version = await self._async_first_version(_KH_FIRMWARE_REGISTERS)
-            profile = kh_profile(version)
-        else:
-            profile = PROFILES[family]
-            if profile is H1_G1:
-                await self._async_refuse_lan_port(model)
-            version = version or await self._async_first_version((profile.firmware,))
-        serial = None
-        if profile.serial_register is not None:
-            raw = await self._transport.async_read(
-                RegisterKind.HOLDING, profile.serial_register, SERIAL_REGISTER_COUNT
-            )
-            serial = decode_ascii(raw) or None
-        self._profile = profile
-        self._transport.on_connect = self._async_check_model
-        self._info = InverterInfo(
-            model=model,
-            profile=profile.name,
-            serial=serial,
-            firmware=f"{version[0]}.{version[1]:02d}" if version else None,
+        self._profile, self._info = await async_identify(
+            self._transport,
+            self._registers,
+            expected_model=self._expected_model,
+            firmware=self._firmware_override,
         )
+        self._transport.on_connect = self._async_check_model
         _LOGGER.debug("Identified %s", self._info)
         return self._info
 
@@ -212,13 +172,6 @@ class FoxEssClient:
             settings.kind, settings.work_mode, settings.work_mode_value(mode)
         )
 
-    async def async_set_min_soc(self, percent: int) -> bool:
-        """Set the minimum SoC off grid (the battery never discharges below it)."""
-        settings = (await self._async_profile()).settings
-        return await self._registers.async_write_if_changed(
-            settings.kind, settings.min_soc, _percent(percent)
-        )
-
     async def async_set_min_soc_on_grid(self, percent: int) -> bool:
         """Set the minimum SoC while the grid is up."""
         settings = (await self._async_profile()).settings
@@ -239,43 +192,6 @@ class FoxEssClient:
         return await self._registers.async_write_if_changed(
             settings.kind, settings.max_discharge_current, _deciamps(amps)
         )
-
-    async def async_read_charge_periods(self) -> tuple[ChargePeriod, ...]:
-        """Read the charge periods (H1 generations only)."""
-        settings = (await self._async_profile()).settings
-        if not settings.charge_periods:
-            raise UnsupportedFeatureError(
-                "This inverter has no charge periods over Modbus"
-            )
-        first = settings.charge_periods[0].enable
-        raw = await self._transport.async_read(
-            settings.kind, first, 3 * len(settings.charge_periods)
-        )
-        return tuple(
-            ChargePeriod.from_words(raw[i : i + 3]) for i in range(0, len(raw), 3)
-        )
-
-    async def async_set_charge_periods(self, periods: Sequence[ChargePeriod]) -> bool:
-        """Write all charge periods in one block (missing ones disabled); True when written."""
-        settings = (await self._async_profile()).settings
-        slots = len(settings.charge_periods)
-        if not slots:
-            raise UnsupportedFeatureError(
-                "This inverter has no charge periods over Modbus"
-            )
-        if len(periods) > slots:
-            raise ValueError(f"At most {slots} charge periods")
-        idle = ChargePeriod(enabled=False, start=time(0, 0), end=time(0, 0))
-        wanted = tuple(periods) + (idle,) * (slots - len(periods))
-        if await self.async_read_charge_periods() == wanted:
-            return False
-        values = [word for period in wanted for word in period.words()]
-        for attempt in (1, 2):
-            await self._transport.async_write(settings.charge_periods[0].enable, values)
-            if await self.async_read_charge_periods() == wanted:
-                return True
-            _LOGGER.warning("Charge periods did not read back (attempt %s)", attempt)
-        raise InverterProtocolError("Charge periods did not read back after a retry")
 
     async def async_read_remote_control(self) -> RemoteControlState:
         """Read the remote-control registers."""
@@ -409,19 +325,6 @@ class FoxEssClient:
             ) from err
         self._active_power_w = power_w
 
-    async def _async_refuse_lan_port(self, model: str) -> None:
-        """Refuse an H1/AC1 G1 on its own LAN port: no input registers, holding 31xxx."""
-        try:
-            await self._registers.async_read_one(
-                RegisterKind.INPUT, H1_G1.telemetry.soc.address
-            )
-        except InverterProtocolError as err:
-            try:
-                await self._registers.async_read_one(RegisterKind.HOLDING, 31024)
-            except InverterProtocolError:
-                raise err from None
-            raise RefusedModelError(model, H1_LAN_REASON, H1_LAN_WHY) from err
-
     async def _async_profile(self) -> FoxEssProfile:
         """Return the profile, identifying the inverter first."""
         if self._profile is None:
@@ -443,28 +346,6 @@ class FoxEssClient:
                 "This inverter has no remote control over Modbus"
             )
         return remote
-
-    async def _async_read_model(self) -> str:
-        raw = await self._transport.async_read(
-            RegisterKind.HOLDING, MODEL_REGISTER, MODEL_REGISTER_COUNT
-        )
-        return decode_ascii(raw)
-
-    async def _async_first_version(
-        self, candidates: Sequence[FirmwareRegister]
-    ) -> tuple[int, int] | None:
-        """Return the first firmware version one of `candidates` holds."""
-        for candidate in candidates:
-            try:
-                raw = await self._registers.async_read_one(
-                    candidate.kind, candidate.address
-                )
-            except InverterProtocolError:
-                continue
-            version = candidate.version(raw)
-            if version is not None:
-                return version
-        return None
 
 
 def _percent(value: int) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
 from enum import StrEnum
 
 from .registers import WorkMode
@@ -43,24 +42,6 @@ class InverterSettings:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ChargePeriod:
-    """A charge period: from `start` to `end`, charging from the grid when enabled."""
-
-    start: time
-    end: time
-    enabled: bool
-
-    def words(self) -> tuple[int, int, int]:
-        """Register values: enable, start and end as hour * 256 + minute."""
-        return int(self.enabled), _word(self.start), _word(self.end)
-
-    @classmethod
-    def from_words(cls, words: list[int]) -> ChargePeriod:
-        """Read a period from its three registers."""
-        return cls(enabled=bool(words[0]), start=_time(words[1]), end=_time(words[2]))
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class RemoteControlState:
     """Remote control as the inverter reports it.
 
@@ -80,12 +61,3 @@ class LeftoverRemoteControl(StrEnum):
     NONE = "none"
     OURS = "ours"  # left on by EMS before a restart or reload (its watchdog signature)
     FOREIGN = "foreign"  # enabled by another program (the Fox app, foxess_modbus)
-
-
-def _word(moment: time) -> int:
-    return moment.hour * 256 + moment.minute
-
-
-def _time(word: int) -> time:
-    hour, minute = divmod(word, 256)
-    return time(min(hour, 23), min(minute, 59))

@@ -11,7 +11,6 @@ import re
 
 from .errors import RefusedModelError, UnsupportedModelError
 from .registers import (
-    ChargePeriodRegisters,
     FirmwareRegister,
     FoxEssProfile,
     PowerReading,
@@ -31,10 +30,6 @@ _CLASSIC_WORK_MODES = (
     (WorkMode.FEED_IN_FIRST, 1),
     (WorkMode.BACK_UP, 2),
 )
-_CHARGE_PERIODS = (
-    ChargePeriodRegisters(enable=41001, start=41002, end=41003),
-    ChargePeriodRegisters(enable=41004, start=41005, end=41006),
-)
 
 
 def _w(*addresses: int, words: int = 1, sign: int = 1) -> PowerReading:
@@ -44,7 +39,7 @@ def _w(*addresses: int, words: int = 1, sign: int = 1) -> PowerReading:
     )
 
 
-def _classic_settings(kind: RegisterKind, *, periods: bool) -> SettingsRegisters:
+def _classic_settings(kind: RegisterKind) -> SettingsRegisters:
     """Describe the 41000-41011 settings block of the H1, KH and H3."""
     return SettingsRegisters(
         kind=kind,
@@ -54,7 +49,6 @@ def _classic_settings(kind: RegisterKind, *, periods: bool) -> SettingsRegisters
         max_discharge_current=41008,
         min_soc=41009,
         min_soc_on_grid=41011,
-        charge_periods=_CHARGE_PERIODS if periods else (),
     )
 
 
@@ -76,7 +70,7 @@ H1_G1 = FoxEssProfile(
         load=_w(11023),
         battery_voltage=Register(address=11006),
     ),
-    settings=_classic_settings(INPUT, periods=True),
+    settings=_classic_settings(INPUT),
     remote_control=_REMOTE_16,
     firmware=FirmwareRegister(kind=INPUT, address=10018, hex_coded=False),
     forbidden_ranges=((11096, 39999),),
@@ -95,7 +89,7 @@ H1_G2 = FoxEssProfile(
         load=_w(31016),
         battery_voltage=_BATTERY_V_31020,
     ),
-    settings=_classic_settings(HOLDING, periods=True),
+    settings=_classic_settings(HOLDING),
     remote_control=_REMOTE_16,
     firmware=FirmwareRegister(kind=HOLDING, address=36003, hex_coded=True),
     serial_register=30016,
@@ -115,7 +109,7 @@ KH_PRE119 = FoxEssProfile(
         load=_w(11023),
         battery_voltage=Register(address=11006),
     ),
-    settings=_classic_settings(INPUT, periods=False),
+    settings=_classic_settings(INPUT),
     remote_control=_REMOTE_16,
     firmware=FirmwareRegister(kind=INPUT, address=10018, hex_coded=False),
     forbidden_ranges=_KH_FORBIDDEN,
@@ -133,7 +127,7 @@ KH_PRE133 = FoxEssProfile(
         load=_w(31053, words=2),
         battery_voltage=_BATTERY_V_31020,
     ),
-    settings=_classic_settings(HOLDING, periods=False),
+    settings=_classic_settings(HOLDING),
     remote_control=_REMOTE_16,
     firmware=FirmwareRegister(kind=HOLDING, address=30018, hex_coded=True),
     forbidden_ranges=_KH_FORBIDDEN,
@@ -151,7 +145,7 @@ KH_133 = FoxEssProfile(
         load=_w(31016),
         battery_voltage=_BATTERY_V_31020,
     ),
-    settings=_classic_settings(HOLDING, periods=False),
+    settings=_classic_settings(HOLDING),
     remote_control=_REMOTE_16,
     firmware=FirmwareRegister(kind=HOLDING, address=36003, hex_coded=True),
     serial_register=30016,
@@ -170,7 +164,7 @@ H3 = FoxEssProfile(
         load=_w(31029, 31030, 31031),
         battery_voltage=Register(address=31034),
     ),
-    settings=_classic_settings(HOLDING, periods=False),
+    settings=_classic_settings(HOLDING),
     remote_control=RemoteControlRegisters(
         enable=44000, timeout=44001, active_power=Register(address=44002, words=2)
     ),

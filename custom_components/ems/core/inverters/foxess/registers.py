@@ -104,17 +104,8 @@ class TelemetryRegisters:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ChargePeriodRegisters:
-    """One charge period: enable flag, start and end as hour * 256 + minute."""
-
-    enable: int
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class SettingsRegisters:
-    """Settings: work mode, currents in 0.1 A, SoC limits in %, charge periods."""
+    """Settings: work mode, currents in 0.1 A, SoC limits in %."""
 
     kind: RegisterKind
     work_mode: int
@@ -123,7 +114,6 @@ class SettingsRegisters:
     max_discharge_current: int
     min_soc: int
     min_soc_on_grid: int
-    charge_periods: tuple[ChargePeriodRegisters, ...] = ()
 
     def work_mode_value(self, mode: WorkMode) -> int:
         """Register value of a work mode."""
