@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from custom_components.ems.core.inverters.foxess.registers import WorkMode
-from custom_components.ems.planner.model import InverterMode
+from custom_components.ems.planner.result import InverterMode
 
 from .model import Command, SetMinSoc
 
