@@ -252,6 +252,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
                 time_zone=self.hass.config.time_zone,
                 storm=storm,
                 previous=self._running,
+                strategy=settings.strategy,
             )
             problem, planned = await self.hass.async_add_executor_job(
                 partial(plan_situation, situation, method=self.planning.method)

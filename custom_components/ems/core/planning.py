@@ -16,11 +16,20 @@ from custom_components.ems.planner import (
     Plan,
     PlanSlot,
     ReserveWindow,
+    Strategy,
 )
 
 from .config import EmsConfig
 from .inputs import AlignedInputs, StormReserve
-from .situation import Command, History, Prices, PvForecast, Situation, Temperatures
+from .situation import (
+    Command,
+    DemandTariff,
+    History,
+    Prices,
+    PvForecast,
+    Situation,
+    Temperatures,
+)
 
 # A slot charging to within this of the storm reserve is charging for it.
 _RESERVE_BAND_PERCENT = 0.5
@@ -40,6 +49,8 @@ def build_situation(
     time_zone: str,
     storm: StormReserve | None = None,
     previous: Command | None = None,
+    strategy: Strategy = Strategy.COST,
+    demand_charge: DemandTariff | None = None,
 ) -> Situation:
     """Return what Home Assistant knows now; raises ProblemError if it is invalid.
 
@@ -85,6 +96,8 @@ def build_situation(
         previous=previous,
         # Control carries out hold and plain self use, no charge/discharge caps yet.
         mode_caps=False,
+        strategy=strategy,
+        demand_charge=demand_charge,
     )
 
 

@@ -22,9 +22,12 @@ from custom_components.ems.planner import (
     InverterMode,
     ProblemError,
     ReserveWindow,
+    Strategy,
 )
 from custom_components.ems.planner.codec import battery_from_json, grid_from_json
 from custom_components.ems.planner.model import validate_battery
+
+from .demand import DemandTariff, demand_from_json, demand_to_json
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -88,8 +91,10 @@ class Situation:
     the whole horizon), `reserve` (a floor kept from its start to its end, such as a
     storm warning's; it takes the place of `reserve_soc_percent`), `previous` (the
     command the inverter carries out now, which a new plan replaces only when that
-    pays) and `mode_caps` (False: the inverter is driven with hold and plain self use
-    only, no charge or discharge limit in self use).
+    pays), `mode_caps` (False: the inverter is driven with hold and plain self use
+    only, no charge or discharge limit in self use), `strategy` (what the plan
+    minimises before its cost, planner/strategy.py) and `demand_charge` (the bill's
+    demand charge and the peak this billing period so far, see .demand).
     """
 
     now: datetime
@@ -105,6 +110,8 @@ class Situation:
     reserve: ReserveWindow | None = None
     previous: Command | None = None
     mode_caps: bool = True
+    strategy: Strategy = Strategy.COST
+    demand_charge: DemandTariff | None = None
 
     def __post_init__(self) -> None:
         """Reject what cannot be planned from, with ProblemError."""
@@ -252,6 +259,10 @@ def situation_from_json(data: Mapping[str, Any]) -> Situation:
             end=_moment(section, "end"),
             min_soc_percent=floor,
         )
+    strategy = data.get("strategy", Strategy.COST)
+    if strategy not in set(Strategy):
+        raise ProblemError(f"unknown strategy {strategy!r}: use " + ", ".join(Strategy))
+    charge = data.get("demand_charge")
     return Situation(
         now=_moment(data, "now"),
         slot_minutes=slot_minutes,
@@ -279,6 +290,8 @@ def situation_from_json(data: Mapping[str, Any]) -> Situation:
         reserve=window,
         previous=previous,
         mode_caps=data.get("mode_caps", True) is not False,
+        strategy=Strategy(strategy),
+        demand_charge=None if charge is None else demand_from_json(charge),
     )
 
 
@@ -325,6 +338,10 @@ def situation_to_json(situation: Situation) -> dict[str, Any]:
         data["reserve_soc_percent"] = situation.reserve_soc_percent
     if not situation.mode_caps:
         data["mode_caps"] = False
+    if situation.strategy is not Strategy.COST:
+        data["strategy"] = situation.strategy.value
+    if situation.demand_charge is not None:
+        data["demand_charge"] = demand_to_json(situation.demand_charge)
     if (window := situation.reserve) is not None:
         data["reserve"] = {
             "start": window.start.isoformat(),
