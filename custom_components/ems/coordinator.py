@@ -33,6 +33,7 @@ from .core.house import HouseReadings, Quantity, ReadingError, derive_load_kw, r
 from .core.planning import build_situation, storm_reasons
 from .core.situation import Command, Situation, plan_situation, running_command
 from .planner import Plan, Problem, ProblemError
+from .sources.demand import DemandReader
 from .sources.reader import InputsReader
 
 # Changes smaller than these do not refresh the coordinator before the next slot tick.
@@ -117,6 +118,12 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         self._unsub_clock: CALLBACK_TYPE | None = None
         # The mode the plan in force gives the current slot, and since when.
         self._running: Command | None = None
+        # The demand charge's peaks this month (None: no demand charge configured).
+        self.demand = (
+            DemandReader(hass, entry.entry_id, config.demand)
+            if config.demand is not None
+            else None
+        )
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -238,6 +245,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         ):
             return None, None, None, issues
         settings = self.settings
+        demand = await self.demand.async_tariff(now) if self.demand else None
         try:
             situation = build_situation(
                 self.config,
@@ -253,6 +261,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
                 storm=storm,
                 previous=self._running,
                 strategy=settings.strategy,
+                demand_charge=demand,
             )
             problem, planned = await self.hass.async_add_executor_job(
                 partial(plan_situation, situation, method=self.planning.method)

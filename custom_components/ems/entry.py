@@ -32,6 +32,7 @@ from .core.loads.config import LoadConfig, load_config
 from .data import EmsConfigEntry, EmsRuntimeData
 from .frontend import async_register_card
 from .services import async_setup_services
+from .sources.demand import async_remove_demand_record
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -161,9 +162,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> None:
-    """Delete the savings books and settings of a removed entry."""
+    """Delete the savings books, settings and peak record of a removed entry."""
     await Store[Any](hass, STORAGE_VERSION, storage_key(entry.entry_id)).async_remove()
     await SettingsStore(hass, entry.entry_id).async_remove()
+    await async_remove_demand_record(hass, entry.entry_id)
 
 
 async def _async_options_changed(hass: HomeAssistant, entry: EmsConfigEntry) -> None:
