@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 import json
 
+from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.ems.planner import (
@@ -24,6 +25,7 @@ from custom_components.ems.planner import (
 from custom_components.ems.planner.evaluate import Evaluation
 
 from .helpers import battery, problem
+from .test_properties import problems
 
 LOSSLESS = {"charge_efficiency": 1.0, "discharge_efficiency": 1.0}
 
@@ -190,3 +192,41 @@ def test_strategy_round_trips_through_json() -> None:
     assert "strategy" not in problem_to_json(_peak_case(Strategy.COST))
     with pytest.raises(ProblemError, match="unknown strategy 'cheapest'"):
         problem_from_json({**data, "strategy": "cheapest"})
+
+
+def _measure(strategy: Strategy, judged: Evaluation) -> float:
+    """Return what a strategy minimises first, from the evaluator."""
+    if strategy is Strategy.PEAK_SHAVING:
+        return judged.highest_import_kw
+    if strategy is Strategy.SMOOTHING:
+        return judged.grid_variation_kw
+    return judged.grid_charged_kwh + judged.battery_exported_kwh
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    problems(),
+    st.sampled_from(
+        [Strategy.SELF_CONSUMPTION, Strategy.PEAK_SHAVING, Strategy.SMOOTHING]
+    ),
+)
+def test_a_strategy_is_best_on_its_measure_and_costs_no_less(
+    case: Problem, strategy: Strategy
+) -> None:
+    """Against the least-cost plan: never worse on the measure, never cheaper."""
+    cheapest = plan(case)
+    aimed = plan(replace(case, strategy=strategy))
+    assert aimed.method == "milp"
+    base = evaluate(case, [slot.battery_kw for slot in cheapest.slots])
+    judged = evaluate(case, [slot.battery_kw for slot in aimed.slots])
+    assert judged.violations == ()
+    assert abs(aimed.objective - judged.cost) < 1e-4
+    assert aimed.objective >= cheapest.objective - 1e-4
+    assert _measure(strategy, judged) <= _measure(strategy, base) + 1e-4
+    if strategy is Strategy.SELF_CONSUMPTION:
+        # The battery starts within its limits: nothing forces grid charging.
+        assert _measure(strategy, judged) < 1e-4
+        approximate = plan(replace(case, strategy=strategy), "dp")
+        dp_judged = evaluate(case, [slot.battery_kw for slot in approximate.slots])
+        assert dp_judged.violations == ()
+        assert _measure(strategy, dp_judged) < 1e-4
