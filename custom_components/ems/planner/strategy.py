@@ -10,7 +10,7 @@
   net exchange before curtailment).
 
 The MILP minimises the strategy's measure first and then the cost at that measure
-(lexicographic, `milp_strategy.py`); DP plans `self_consumption` with the same limits
+(lexicographic; smoothing through a dominating price per kW, `milp_strategy.py`); DP plans `self_consumption` with the same limits
 as hard ones, and the other two only with the MILP (`NEEDS_MILP`).
 """
 
