@@ -36,6 +36,7 @@ from .core.loads.planning import PlannedLoads, planned_loads
 from .core.planning import build_situation, storm_reasons
 from .core.situation import Command, Situation, plan_situation, running_command
 from .planner import Plan, Problem, ProblemError
+from .sources.demand import DemandReader
 from .sources.loads import loads_now
 from .sources.reader import InputsReader
 
@@ -133,6 +134,12 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         # The mode the plan in force gives the current slot, and since when.
         self._running: Command | None = None
         self._planned_loads = PlannedLoads()
+        # The demand charge's peaks this month (None: no demand charge configured).
+        self.demand = (
+            DemandReader(hass, entry.entry_id, config.demand)
+            if config.demand is not None
+            else None
+        )
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -281,6 +288,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             slot=timedelta(minutes=aligned.slot_minutes),
             zone=zone,
         )
+        demand = await self.demand.async_tariff(now) if self.demand else None
         try:
             situation = build_situation(
                 self.config,
@@ -297,6 +305,8 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
                 previous=self._running,
                 mode_caps=self.mode_caps,
                 loads=self._planned_loads.loads,
+                strategy=settings.strategy,
+                demand_charge=demand,
             )
             problem, planned = await self.hass.async_add_executor_job(
                 partial(plan_situation, situation, method=self.planning.method)

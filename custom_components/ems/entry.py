@@ -32,6 +32,7 @@ from .core.loads.config import LoadConfig, load_config
 from .data import EmsConfigEntry, EmsRuntimeData
 from .frontend import async_register_card
 from .services import async_setup_services
+from .sources.demand import async_remove_demand_record
 from .sources.pv_memory import PvMemoryStore
 
 PLATFORMS: list[Platform] = [
@@ -171,10 +172,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EmsConfigEntry) -> None:
-    """Delete the savings books, settings and remembered PV forecast of a removed entry."""
+    """Delete the savings books, settings, remembered PV forecast and peak record."""
     await Store[Any](hass, STORAGE_VERSION, storage_key(entry.entry_id)).async_remove()
     await SettingsStore(hass, entry.entry_id).async_remove()
     await PvMemoryStore(hass, entry.entry_id).async_remove()
+    await async_remove_demand_record(hass, entry.entry_id)
 
 
 async def _async_options_changed(hass: HomeAssistant, entry: EmsConfigEntry) -> None:

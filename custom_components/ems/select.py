@@ -1,4 +1,4 @@
-"""The operating mode select: `auto` follows the plan, the rest override it."""
+"""The selects: the operating mode (`auto` follows the plan), the strategy, load modes."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .core.loads import LoadMode
 from .core.loads.config import LoadConfig, LoadType
 from .data import EmsConfigEntry, EmsRuntimeData
 from .entity import EmsEntity, EmsEntityDescription, follow_settings
+from .planner import Strategy
 
 PARALLEL_UPDATES = 0
 
@@ -24,6 +25,7 @@ class EmsSelectEntityDescription(SelectEntityDescription, EmsEntityDescription):
 
     current_fn: Callable[[EmsRuntimeData], str]
     select_fn: Callable[[EmsRuntimeData, str], None]
+    replans: bool = False  # a choice calls for a new plan at once
 
 
 def _select_mode(runtime: EmsRuntimeData, option: str) -> None:
@@ -41,6 +43,22 @@ MODE_SELECT = EmsSelectEntityDescription(
     # An override's mode while it runs.
     current_fn=lambda runtime: runtime.settings.effective_mode.value,
     select_fn=_select_mode,
+)
+
+
+def _select_strategy(runtime: EmsRuntimeData, option: str) -> None:
+    runtime.settings.strategy = Strategy(option)
+    runtime.settings.changed()
+
+
+STRATEGY_SELECT = EmsSelectEntityDescription(
+    key="strategy",
+    translation_key="strategy",
+    options=[strategy.value for strategy in Strategy],
+    follows=(follow_settings,),
+    current_fn=lambda runtime: runtime.settings.strategy.value,
+    select_fn=_select_strategy,
+    replans=True,
 )
 
 
@@ -70,8 +88,10 @@ async def async_setup_entry(
     entry: EmsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the operating mode select (kept in the settings store)."""
-    async_add_entities([EmsSelect(entry, MODE_SELECT)])
+    """Set up the operating mode and strategy selects (kept in the settings store)."""
+    async_add_entities(
+        [EmsSelect(entry, MODE_SELECT), EmsSelect(entry, STRATEGY_SELECT)]
+    )
     for load in entry.runtime_data.loads.loads:
         async_add_entities(
             [EmsSelect(entry, load_mode_select(load), load=load)],
@@ -90,5 +110,7 @@ class EmsSelect(EmsEntity, SelectEntity):
         return self.entity_description.current_fn(self.runtime)
 
     async def async_select_option(self, option: str) -> None:
-        """Apply the choice."""
+        """Apply the choice (and plan again if it changes what the plan aims at)."""
         self.entity_description.select_fn(self.runtime, option)
+        if self.entity_description.replans:
+            await self.runtime.coordinator.async_replan()

@@ -187,6 +187,23 @@ PLAN_SENSORS: tuple[EmsSensorEntityDescription, ...] = (
 )
 
 
+# With a demand charge: the month's highest counted peak so far.
+PEAK_SENSOR = EmsSensorEntityDescription(
+    key="peak_this_month",
+    translation_key="peak_this_month",
+    device_class=SensorDeviceClass.POWER,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfPower.KILO_WATT,
+    suggested_display_precision=2,
+    value_fn=lambda runtime: (
+        demand.peak_this_month_kw if (demand := runtime.coordinator.demand) else None
+    ),
+    attributes_fn=lambda runtime: (
+        dict(demand.as_dict()) if (demand := runtime.coordinator.demand) else None
+    ),
+)
+
+
 def _load_accuracy(key: str, field: str) -> EmsSensorEntityDescription:
     """Return a sensor of yesterday's load forecast replayed from the recorder."""
     return EmsSensorEntityDescription(
@@ -310,6 +327,8 @@ async def async_setup_entry(
         EmsSensor(entry, description)
         for description in (*SENSORS, *PLAN_SENSORS, *REVIEW_SENSORS, *BOOK_SENSORS)
     )
+    if entry.runtime_data.coordinator.demand is not None:
+        async_add_entities([EmsSensor(entry, PEAK_SENSOR)])
     for load in entry.runtime_data.loads.loads:
         async_add_entities(
             [

@@ -11,6 +11,7 @@ import pytest
 from custom_components.ems.core.inputs.load_model import SlotHistory, forecast_slots
 from custom_components.ems.core.situation import (
     Command,
+    DemandTariff,
     Policy,
     Prices,
     plan_situation,
@@ -19,7 +20,12 @@ from custom_components.ems.core.situation import (
     situation_problem,
     situation_to_json,
 )
-from custom_components.ems.planner import InverterMode, ProblemError, ReserveWindow
+from custom_components.ems.planner import (
+    InverterMode,
+    ProblemError,
+    ReserveWindow,
+    Strategy,
+)
 
 from .real_day import END_OF_DAY, FIRST, HISTORY_START, NOW, PARIS, SLOT, situation
 
@@ -192,3 +198,35 @@ def test_the_running_command_keeps_its_start_while_its_mode_lasts() -> None:
         else InverterMode.HOLD,
     )
     assert running_command(other, result, later).since == later
+
+
+def test_strategy_and_demand_charge_round_trip_and_reach_the_problem() -> None:
+    """Days but Saturday 07-19 count; slots after the period's end do not."""
+    tariff = DemandTariff(
+        price_per_kw=4.5,
+        peak_so_far_kw=2.5,
+        measure_minutes=15,
+        weekdays=(0, 1, 2, 3, 4, 6),  # 2024-10-27 is a Sunday
+        from_hour=7,
+        to_hour=19,
+        period_end=FIRST + 8 * SLOT,
+    )
+    known = replace(situation(), strategy=Strategy.PEAK_SHAVING, demand_charge=tariff)
+    data = json.loads(json.dumps(situation_to_json(known)))
+    assert data["strategy"] == "peak_shaving"
+    assert data["demand_charge"]["hours"] == [7, 19]
+    assert situation_from_json(data) == known
+    problem = situation_problem(known)
+    assert problem.strategy is Strategy.PEAK_SHAVING
+    charge = problem.demand_charge
+    assert charge is not None
+    assert charge.peak_so_far_kw == 2.5
+    assert charge.counted is not None
+    local = [problem.slot_start(index).astimezone(PARIS) for index in range(8)]
+    expected = [moment.weekday() != 5 and 7 <= moment.hour < 19 for moment in local]
+    assert charge.counted[:8] == tuple(expected)
+    assert all(expected)
+    assert not any(charge.counted[8:])
+    data["demand_charge"]["hours"] = [19, 7]
+    with pytest.raises(ProblemError, match="from < to"):
+        situation_from_json(data)

@@ -1,8 +1,7 @@
 """What the user set on the EMS entities and actions, saved the moment it changes.
 
-Control, the operating mode, the two SoC floors, a running override and each load's
-Control and mode are written to a
-Store on every change, so they survive a hard crash (a killed process, a power cut) as
+Control, the operating mode, the strategy, the two SoC floors, a running override and
+each load's Control and mode are written to a Store on every change, so they survive a hard crash (a killed process, a power cut) as
 well as a clean restart. So is what the inverter link must remember (the battery
 currents a Fox ESS hold set to 0 A), which is saved without telling the listeners. A stored override whose end passed while Home Assistant was
 down is dropped on load. Entries from before the store take their settings once from
@@ -26,7 +25,7 @@ from custom_components.ems.core.config import BatteryConfig
 from custom_components.ems.core.control.model import Override
 from custom_components.ems.core.inputs import StormReserve
 from custom_components.ems.core.loads import LoadMode
-from custom_components.ems.planner import InverterMode
+from custom_components.ems.planner import InverterMode, Strategy
 
 STORAGE_VERSION: Final = 1
 
@@ -66,6 +65,7 @@ class EmsSettings:
     """The user's choices; listeners hear every change."""
 
     mode: OperatingMode = OperatingMode.AUTO
+    strategy: Strategy = Strategy.COST
     control_enabled: bool = False
     reserve_soc_percent: float
     min_soc_percent: float
@@ -95,6 +95,7 @@ class EmsSettings:
         return {
             "mode": self.mode.value,
             "effective_mode": self.effective_mode.value,
+            "strategy": self.strategy.value,
             "control_enabled": self.control_enabled,
             "reserve_soc_percent": self.reserve_soc_percent,
             "min_soc_percent": self.min_soc_percent,
@@ -174,8 +175,10 @@ def settings_from_dict(data: Any, battery: BatteryConfig) -> EmsSettings:
         return low
 
     mode = stored.get("mode")
+    strategy = stored.get("strategy")
     return EmsSettings(
         mode=OperatingMode(mode) if mode in set(OperatingMode) else OperatingMode.AUTO,
+        strategy=Strategy(strategy) if strategy in set(Strategy) else Strategy.COST,
         control_enabled=stored.get("control_enabled") is True,
         reserve_soc_percent=floor("reserve_soc_percent"),
         min_soc_percent=floor("min_soc_percent"),

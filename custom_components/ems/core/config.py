@@ -60,12 +60,14 @@ from custom_components.ems.const import (
 )
 from custom_components.ems.planner.prices import RetailTariff
 
+from .demand import DemandConfig
 from .house import HouseLimits, Quantity
 from .input_config import (
     ForecastConfig,
     PriceConfig,
     TwoRateConfig,
     WarningConfig,
+    demand_config,
     forecasts_config,
     grid_fees_config,
     prices_config,
@@ -207,6 +209,7 @@ class EmsConfig:
     inverter: InverterConfig
     billing_start_day: int
     warnings: WarningConfig = WarningConfig()
+    demand: DemandConfig | None = None
     # The user allowed the control self-test's pulses (options).
     self_test_consent: bool = False
 
@@ -247,6 +250,7 @@ class EmsConfig:
             inverter=_inverter(data),
             billing_start_day=_billing_start_day(options),
             warnings=warnings_config(options),
+            demand=demand_config(options),
             self_test_consent=options.get(CONF_SELF_TEST_CONSENT) is True,
         )
 

@@ -14,6 +14,16 @@ from typing import Any
 
 from custom_components.ems.const import (
     CONF_DAILY_CHARGE,
+    CONF_DEMAND_CHARGE,
+    CONF_DEMAND_FROM_HOUR,
+    CONF_DEMAND_GRID_ENTITY,
+    CONF_DEMAND_MEASURE,
+    CONF_DEMAND_MINIMUM_KW,
+    CONF_DEMAND_PRESET,
+    CONF_DEMAND_PRICE,
+    CONF_DEMAND_RULE,
+    CONF_DEMAND_TO_HOUR,
+    CONF_DEMAND_WEEKDAYS_ONLY,
     CONF_EXPORT_PRICE_ENTITY,
     CONF_FIXED_EXPORT_PRICE,
     CONF_FORECAST_SOLAR_ENTRIES,
@@ -25,6 +35,7 @@ from custom_components.ems.const import (
     CONF_GRID_FEE_QUARTERS,
     CONF_GRID_FEE_STANDARD,
     CONF_GRID_FEES,
+    CONF_GRID_POWER_ENTITY,
     CONF_LOAD_HISTORY_WEEKS,
     CONF_NORDPOOL_AREA,
     CONF_NORDPOOL_ENTRY,
@@ -54,6 +65,7 @@ from custom_components.ems.const import (
     option as _option,
 )
 
+from .demand import PRESETS, DemandConfig, PeakRule
 from .inputs.alerts import Severity
 from .inputs.grid_fees import GridFeeSchedule, parse_windows
 from .inputs.pv import SolcastEstimate
@@ -191,6 +203,28 @@ def grid_fees_config(options: Mapping[str, Any]) -> GridFeeSchedule | None:
     except (InputsError, TypeError, ValueError) as err:
         _LOGGER.warning("EMS time-of-day grid fees are off: %s", err)
         return None
+
+
+def demand_config(options: Mapping[str, Any]) -> DemandConfig | None:
+    """Return the demand charge, None when off; a preset fixes all but the price."""
+    if not options.get(CONF_DEMAND_CHARGE):
+        return None
+    preset = PRESETS.get(str(options.get(CONF_DEMAND_PRESET)), {})
+    rule = options.get(CONF_DEMAND_RULE)
+    values: dict[str, Any] = {
+        "rule": PeakRule(rule) if rule in set(PeakRule) else PeakRule.MONTHLY_PEAK,
+        "measure_minutes": int(options.get(CONF_DEMAND_MEASURE, 15)),
+        "weekdays_only": options.get(CONF_DEMAND_WEEKDAYS_ONLY) is True,
+        "from_hour": int(options.get(CONF_DEMAND_FROM_HOUR, 0)),
+        "to_hour": int(options.get(CONF_DEMAND_TO_HOUR, 24)),
+        "minimum_kw": float(options.get(CONF_DEMAND_MINIMUM_KW, 0.0)),
+    } | dict(preset)
+    return DemandConfig(
+        price_per_kw=float(options.get(CONF_DEMAND_PRICE, 0.0)),
+        grid_entity=_entity(options, CONF_DEMAND_GRID_ENTITY)
+        or _entity(options, CONF_GRID_POWER_ENTITY),
+        **values,
+    )
 
 
 def warnings_config(options: Mapping[str, Any]) -> WarningConfig:

@@ -17,11 +17,20 @@ from custom_components.ems.planner import (
     Plan,
     PlanSlot,
     ReserveWindow,
+    Strategy,
 )
 
 from .config import EmsConfig
 from .inputs import AlignedInputs, StormReserve
-from .situation import Command, History, Prices, PvForecast, Situation, Temperatures
+from .situation import (
+    Command,
+    DemandTariff,
+    History,
+    Prices,
+    PvForecast,
+    Situation,
+    Temperatures,
+)
 
 # A slot charging to within this of the storm reserve is charging for it.
 _RESERVE_BAND_PERCENT = 0.5
@@ -43,6 +52,8 @@ def build_situation(
     previous: Command | None = None,
     mode_caps: bool = False,
     loads: tuple[Load, ...] = (),
+    strategy: Strategy = Strategy.COST,
+    demand_charge: DemandTariff | None = None,
 ) -> Situation:
     """Return what Home Assistant knows now; raises ProblemError if it is invalid.
 
@@ -90,6 +101,8 @@ def build_situation(
         previous=previous,
         mode_caps=mode_caps,
         loads=loads,
+        strategy=strategy,
+        demand_charge=demand_charge,
     )
 
 

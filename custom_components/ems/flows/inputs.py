@@ -26,6 +26,7 @@ import voluptuous as vol
 from custom_components.ems.const import (
     CONF_BILLING_START_DAY,
     CONF_DAILY_CHARGE,
+    CONF_DEMAND_CHARGE,
     CONF_EXPORT_FACTOR,
     CONF_EXPORT_FEE,
     CONF_EXPORT_PRICE_ENTITY,
@@ -116,6 +117,7 @@ PRICES_SCHEMA = vol.Schema(
             0, 1000, "any", "/day"
         ),
         vol.Required(CONF_GRID_FEES, default=False): BooleanSelector(),
+        vol.Required(CONF_DEMAND_CHARGE, default=False): BooleanSelector(),
     }
 )
 

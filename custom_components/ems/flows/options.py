@@ -1,4 +1,4 @@
-"""Options flow for EMS: sensors, battery, prices, forecasts, the self-test's consent."""
+"""Options flow for EMS: sensors, battery, prices (fees, demand charge), forecasts, consent."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from homeassistant.helpers.selector import BooleanSelector
 import voluptuous as vol
 
 from custom_components.ems.const import (
+    CONF_DEMAND_CHARGE,
     CONF_GRID_FEES,
     CONF_INVERTER_TYPE,
     CONF_LOAD_POWER_ENTITY,
@@ -19,6 +20,7 @@ from custom_components.ems.const import (
     PriceSource,
 )
 
+from .demand import DEMAND_SCHEMA, demand_errors
 from .inputs import (
     GRID_FEES_SCHEMA,
     PRICES_SCHEMA,
@@ -143,9 +145,15 @@ class EmsOptionsFlow(OptionsFlow):
         return self._show_inputs_form(step_id, schema, user_input, errors)
 
     async def _async_after_prices(self) -> ConfigFlowResult:
-        """Ask for the time-of-day grid fees when they are on, then the forecasts."""
+        """Ask for the time-of-day grid fees when they are on, then the demand charge."""
         if self._options.get(CONF_GRID_FEES):
             return await self.async_step_grid_fees()
+        return await self._async_after_grid_fees()
+
+    async def _async_after_grid_fees(self) -> ConfigFlowResult:
+        """Ask for the demand charge when it is on, then the forecasts."""
+        if self._options.get(CONF_DEMAND_CHARGE):
+            return await self.async_step_demand_charge()
         return await self.async_step_forecasts()
 
     async def async_step_grid_fees(
@@ -157,8 +165,22 @@ class EmsOptionsFlow(OptionsFlow):
             errors = grid_fees_errors(user_input)
             if not errors:
                 self._options = merge_step(self._options, GRID_FEES_SCHEMA, user_input)
-                return await self.async_step_forecasts()
+                return await self._async_after_grid_fees()
         return self._show_inputs_form("grid_fees", GRID_FEES_SCHEMA, user_input, errors)
+
+    async def async_step_demand_charge(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Describe the demand charge: its price, rule, counted hours and meter."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = demand_errors(user_input)
+            if not errors:
+                self._options = merge_step(self._options, DEMAND_SCHEMA, user_input)
+                return await self.async_step_forecasts()
+        return self._show_inputs_form(
+            "demand_charge", DEMAND_SCHEMA, user_input, errors
+        )
 
     async def async_step_forecasts(
         self, user_input: dict[str, Any] | None = None

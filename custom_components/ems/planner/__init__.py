@@ -26,16 +26,15 @@ from .model import (
     Battery,
     ChargeTaper,
     Grid,
-    InverterMode,
-    Plan,
-    PlanSlot,
     Problem,
     ReserveWindow,
     Scenario,
     SocTarget,
 )
+from .result import InverterMode, Plan, PlanSlot
 from .schedule import build_plan, settle
 from .selfuse import self_use
+from .strategy import NEEDS_MILP, Strategy, strategy_name
 
 __all__ = [
     "Battery",
@@ -56,6 +55,7 @@ __all__ = [
     "ReserveWindow",
     "Scenario",
     "SocTarget",
+    "Strategy",
     "evaluate",
     "plan",
     "plan_to_json",
@@ -112,6 +112,8 @@ def _fixed_loads_note(problem: Problem) -> str:
         note += " around a fixed load schedule (each load where it costs least)"
     if problem.demand_charge is not None:
         note += ", demand charge not optimised"
+    if problem.strategy in NEEDS_MILP:
+        note += f", {strategy_name(problem.strategy)} not applied (planned for cost)"
     return note
 
 
@@ -133,10 +135,16 @@ def plan(
     slot is chosen for all of them at once (see `milp.solve_highs`). `first_kw` (MILP
     only): the first slot's battery power is given. Controllable loads are planned
     with the battery by the MILP; DP and self-use plan the battery around the loads
-    placed where each costs least (`load_schedule.cheap_schedule`).
+    placed where each costs least (`load_schedule.cheap_schedule`). The problem's
+    strategy (`strategy.py`) is exact in the MILP; DP keeps self-consumption's limits,
+    and a strategy only the MILP plans makes `dp` plan with the MILP (the reason says so).
     """
     if method not in ("milp", "dp"):
         raise ProblemError(f"unknown method {method!r}: use milp or dp")
+    asked = ""
+    if method == "dp" and problem.strategy in NEEDS_MILP:
+        method = "milp"
+        asked = f"; {strategy_name(problem.strategy)} needs the MILP (dp was asked)"
     started = time.perf_counter()
     limits = derive(problem)
     failures: list[str] = []
@@ -172,6 +180,7 @@ def plan(
         reason = "plain self-use"
     if produced != "milp":
         reason += _fixed_loads_note(problem)
+    reason += asked
     if failures:
         reason = "; ".join([*failures, f"used {reason}"])
     solve_seconds = time.perf_counter() - started

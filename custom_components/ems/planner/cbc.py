@@ -2,8 +2,9 @@
 
 PuLP is not a requirement of the integration; every slot gets its charge/discharge
 binary upfront (no lazy binaries), so that a mistake in HiGHS's path shows up here.
-Controllable loads and the demand charge are HiGHS's alone (`milp_loads.py` adds them
-to a HiGHS model): a problem with them raises SolverFailed here.
+Controllable loads, the demand charge and strategies other than cost are HiGHS's
+alone (`milp_loads.py` and `milp_strategy.py` add them to a HiGHS model): a problem
+with them raises SolverFailed here.
 """
 
 from __future__ import annotations
@@ -13,19 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .milp import (
-    CHARGE,
-    DISCHARGE,
-    EXPORT,
-    IMPORT,
-    MilpResult,
-    SolverFailed,
-    big_m,
-    columns,
-    exclusive_grid_slots,
-    rows,
-)
+from .milp import MilpResult, big_m, columns, exclusive_grid_slots, rows
+from .milp_lazy import CHARGE, DISCHARGE, EXPORT, IMPORT, SolverFailed
 from .milp_loads import HIGHS_INF
+from .strategy import Strategy
 
 if TYPE_CHECKING:
     from .limits import SlotLimits
@@ -36,6 +28,8 @@ def solve_cbc(problem: Problem, limits: SlotLimits, *, time_limit: float) -> Mil
     """Solve the same model with CBC through PuLP, with a binary in every slot upfront."""
     if problem.loads or problem.demand_charge is not None:
         raise SolverFailed("CBC does not model controllable loads or a demand charge")
+    if problem.strategy is not Strategy.COST:
+        raise SolverFailed("CBC plans the cost strategy only")
     import pulp  # noqa: PLC0415  (a test and benchmark dependency only)
 
     size = problem.horizon

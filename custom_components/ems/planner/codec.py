@@ -8,16 +8,9 @@ from typing import Any
 
 from .errors import ProblemError
 from .loads import DeferrableLoad, DemandCharge, Load, ModulatingLoad, OptionalLoad
-from .model import (
-    Battery,
-    ChargeTaper,
-    Grid,
-    Plan,
-    PlanSlot,
-    Problem,
-    ReserveWindow,
-    SocTarget,
-)
+from .model import Battery, ChargeTaper, Grid, Problem, ReserveWindow, SocTarget
+from .result import Plan, PlanSlot
+from .strategy import Strategy
 
 
 def _field[T](data: Mapping[str, Any], key: str, convert: Callable[[Any], T]) -> T:
@@ -80,6 +73,12 @@ def _optional[T](
     data: Mapping[str, Any], key: str, convert: Callable[[Any], T], default: T
 ) -> T:
     return default if data.get(key) is None else _field(data, key, convert)
+
+
+def _strategy(value: Any) -> Strategy:
+    if value not in set(Strategy):
+        raise ValueError(f"unknown strategy {value!r}: use " + ", ".join(Strategy))
+    return Strategy(value)
 
 
 def _load_from_json(data: Any) -> Load:
@@ -232,6 +231,7 @@ def problem_from_json(data: Mapping[str, Any]) -> Problem:
         zero_export=bool(data.get("zero_export", False)),
         loads=loads_from_json(data.get("loads")),
         demand_charge=None if charge is None else _demand_charge_from_json(charge),
+        strategy=_optional(data, "strategy", _strategy, Strategy.COST),
     )
 
 
@@ -282,6 +282,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
         }
         if charge.counted is not None:
             data["demand_charge"]["counted"] = list(charge.counted)
+    if problem.strategy is not Strategy.COST:
+        data["strategy"] = problem.strategy.value
     return data
 
 

@@ -65,6 +65,8 @@ def _transition_costs(
         & (forced_export <= export_cap + _TOLERANCE)
         & (charge <= limits.max_charge_kw + _TOLERANCE)
         & (discharge <= limits.max_discharge_kw + _TOLERANCE)
+        & (charge <= limits.strategy_charge_kw[slots, None] + _TOLERANCE)
+        & (discharge <= limits.strategy_discharge_kw[slots, None] + _TOLERANCE)
     )
     return np.where(allowed, cost, np.inf)
 
@@ -221,7 +223,9 @@ def _forward(limits: SlotLimits, grid: _Grid) -> FloatArray:
     hours = limits.hours
     cover = _cover_kwh(limits)
     kinks: list[list[float]] = _kinks_kwh(limits).tolist()  # type: ignore[assignment]
-    full_discharge = limits.max_discharge_kw / limits.discharge_efficiency * hours
+    full_discharge_kw = np.minimum(
+        limits.max_discharge_kw, limits.strategy_discharge_kw
+    )
     # What the grid lets the battery move: charging within the import limit (the house
     # never exceeds it on its own), discharging within the export limit plus the load.
     most_in: list[float] = (  # type: ignore[assignment]
@@ -239,7 +243,12 @@ def _forward(limits: SlotLimits, grid: _Grid) -> FloatArray:
     stored = path[0] = limits.initial_kwh
     for slot in range(size):
         full_charge = (
-            float(limits.charge_cap_kw(stored)) * limits.charge_efficiency * hours
+            min(float(limits.charge_cap_kw(stored)), limits.strategy_charge_kw[slot])
+            * limits.charge_efficiency
+            * hours
+        )
+        full_discharge = (
+            float(full_discharge_kw[slot]) / limits.discharge_efficiency * hours
         )
         exact: float | None = None
         if slot == 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+import itertools
 import math
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,13 @@ class Evaluation:
     load_value: float = 0.0  # what the optional loads' energy is worth
     demand_charge: float = 0.0
     peak_import_kw: float = 0.0  # highest mean import over a counted window
+    # The strategies' measures (strategy.py): the highest import of any slot, the sum
+    # of |grid_t - grid_t-1| before curtailment, and the energy the battery charged
+    # beyond the PV surplus or discharged beyond the house's deficit (both kWh).
+    highest_import_kw: float = 0.0
+    grid_variation_kw: float = 0.0
+    grid_charged_kwh: float = 0.0
+    battery_exported_kwh: float = 0.0
 
     @property
     def feasible(self) -> bool:
@@ -97,6 +105,8 @@ def evaluate(
     floors = _floors(problem)
     loads, load_value, violations = _judge_loads(problem, loads_kw or {})
     imports: list[float] = []
+    nets: list[float] = []
+    grid_charged = battery_exported = 0.0
     taper = problem.charge_taper
     energy = capacity * battery.soc_percent / 100.0
     import_cost = export_revenue = wear = 0.0
@@ -125,8 +135,13 @@ def evaluate(
         if energy > capacity * battery.max_soc_percent / 100.0 + _KWH_TOLERANCE:
             violations.append(f"slot {i}: SoC {soc:.2f}% above max")
         pv, load = problem.pv_kw[i], problem.load_kw[i]
+        if power > 0.0:
+            grid_charged += max(power - max(pv - load, 0.0), 0.0) * hours
+        else:
+            battery_exported += max(-power - max(load - pv, 0.0), 0.0) * hours
         grid = load + loads[i] - pv + power
         imports.append(max(grid, 0.0))
+        nets.append(grid)
         if grid >= 0.0:
             limit = problem.grid.max_import_kw
             if limit is not None and grid > max(limit, load - pv) + _KW_TOLERANCE:
@@ -158,6 +173,10 @@ def evaluate(
         load_value=load_value,
         demand_charge=charge,
         peak_import_kw=peak,
+        highest_import_kw=max(imports),
+        grid_variation_kw=sum(abs(b - a) for a, b in itertools.pairwise(nets)),
+        grid_charged_kwh=grid_charged,
+        battery_exported_kwh=battery_exported,
     )
 
 

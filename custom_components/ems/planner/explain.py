@@ -10,7 +10,8 @@ import numpy as np
 from .limits import FloatArray, SlotLimits
 from .load_schedule import peak_import_kw
 from .loads import DeferrableLoad, Load, ModulatingLoad, measure_windows, window
-from .model import InverterMode
+from .result import InverterMode
+from .strategy import Strategy, strategy_name
 
 if TYPE_CHECKING:
     from .model import Problem
@@ -275,3 +276,50 @@ def first_slot_kw(
         return float(min(surplus, can_charge, cap if cap is not None else surplus))
     cap = told.max_discharge_kw
     return float(-min(-surplus, can_discharge, cap if cap is not None else -surplus))
+
+
+def strategy_summary(problem: Problem, grid_kw: FloatArray) -> str:
+    """Return what the plan achieves for its strategy ("" for the cost strategy)."""
+    strategy = problem.strategy
+    if strategy is Strategy.COST:
+        return ""
+    name = strategy_name(strategy)
+    if strategy is Strategy.PEAK_SHAVING:
+        peak = float(np.max(np.maximum(grid_kw, 0.0)))
+        return f"{name}: highest import {peak:.2f} kW, then the least cost"
+    if strategy is Strategy.SMOOTHING:
+        variation = float(np.sum(np.abs(np.diff(grid_kw))))
+        return f"{name}: grid varies by {variation:.2f} kW in all, then the least cost"
+    return f"{name}: no grid charging and no battery export, then the least cost"
+
+
+def strategy_reasons(problem: Problem, grid_kw: FloatArray) -> list[str]:
+    """Return per slot what the strategy adds to its reason ("" if nothing)."""
+    strategy = problem.strategy
+    size = problem.horizon
+    if strategy is Strategy.COST:
+        return [""] * size
+    name = strategy_name(strategy)
+    if strategy is Strategy.PEAK_SHAVING:
+        imported = np.maximum(grid_kw, 0.0)
+        peak = float(imported.max())
+        return [
+            f"{name}: import at the horizon's lowest possible peak {peak:.2f} kW"
+            if peak > _KW and imported[slot] >= peak - _KW
+            else f"{name}: import stays under {peak:.2f} kW"
+            for slot in range(size)
+        ]
+    if strategy is Strategy.SMOOTHING:
+        changes = np.abs(np.diff(grid_kw, prepend=np.nan))
+        return [
+            f"{name}: grid {'held at' if changes[slot] <= _KW else 'at'} "
+            f"{grid_kw[slot]:.2f} kW"
+            for slot in range(size)
+        ]
+    surplus = np.asarray(problem.pv_kw) - np.asarray(problem.load_kw)
+    return [
+        f"{name}: the battery charges from surplus PV only"
+        if surplus[slot] > _KW
+        else f"{name}: the battery covers the house only, never exports"
+        for slot in range(size)
+    ]

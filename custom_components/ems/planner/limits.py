@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .model import grid_caps, reach_kwh, taper_line, target_slot
+from .strategy import battery_caps
 
 if TYPE_CHECKING:
     from .model import Problem
@@ -20,10 +21,12 @@ type FloatArray = npt.NDArray[np.float64]
 class SlotLimits:
     """Everything a solver needs, as arrays over slots (energies in kWh).
 
-    `floor_kwh`/`ceiling_kwh` bound the SoC at each slot END. A floor the battery cannot
-    reach in time from its initial state (e.g. it starts below min SoC) is lowered to what
-    it can reach. `max_import_kw` never forbids the house's own net load (a fuse smaller
-    than the load forecast limits only the battery). Missing limits are +inf.
+        `floor_kwh`/`ceiling_kwh` bound the SoC at each slot END. A floor the battery cannot
+        reach in time from its initial state (e.g. it starts below min SoC) is lowered to what
+        it can reach. `max_import_kw` never forbids the house's own net load (a fuse smaller
+        than the load forecast limits only the battery). Missing limits are +inf.
+    `strategy_charge_kw`/`strategy_discharge_kw`: the strategy's battery caps (DP keeps
+    them; the MILP minimises going beyond them first, see `strategy.battery_caps`).
     """
 
     hours: float
@@ -42,6 +45,8 @@ class SlotLimits:
     discharge_efficiency: float
     taper_knee_kwh: float
     taper_slope_kw_per_kwh: float
+    strategy_charge_kw: FloatArray
+    strategy_discharge_kw: FloatArray
 
     def charge_cap_kw(self, stored_kwh: FloatArray | float) -> FloatArray:
         """Return the charge power allowed when a slot starts with `stored_kwh`."""
@@ -89,12 +94,15 @@ def derive(problem: Problem) -> SlotLimits:
         ) * np.arange(1, size + 1)
         ceiling = np.maximum(ceiling, drained)
     knee, slope = taper_line(problem)
+    pv = np.asarray(problem.pv_kw, dtype=float)
+    load = np.asarray(problem.load_kw, dtype=float)
+    strategy_charge, strategy_discharge = battery_caps(problem.strategy, pv, load)
     return SlotLimits(
         hours=problem.slot_hours,
         import_price=np.asarray(problem.import_price, dtype=float),
         export_price=np.asarray(problem.export_price, dtype=float),
-        pv_kw=np.asarray(problem.pv_kw, dtype=float),
-        load_kw=np.asarray(problem.load_kw, dtype=float),
+        pv_kw=pv,
+        load_kw=load,
         initial_kwh=initial,
         floor_kwh=floor,
         ceiling_kwh=ceiling,
@@ -106,4 +114,6 @@ def derive(problem: Problem) -> SlotLimits:
         discharge_efficiency=battery.discharge_efficiency,
         taper_knee_kwh=knee,
         taper_slope_kw_per_kwh=slope,
+        strategy_charge_kw=strategy_charge,
+        strategy_discharge_kw=strategy_discharge,
     )

@@ -24,20 +24,27 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .limits import FloatArray, SlotLimits
+from .milp_lazy import (
+    CHARGE,
+    CURTAIL,
+    DISCHARGE,
+    EXPORT,
+    IMPORT,
+    STORED,
+    LazyBinaries,
+    SolverFailed,
+)
 from .milp_loads import HIGHS_INF, Block, LoadColumns, add_loads, apply, most_load_kw
+from .milp_strategy import BlockColumns, add_strategy, measure_bound, measure_costs
 from .quiet import quiet_highs
+from .strategy import Strategy
 
 if TYPE_CHECKING:
     from .model import Problem
 
-CHARGE, DISCHARGE, IMPORT, EXPORT, CURTAIL, STORED = range(6)
-_SIMULTANEOUS_KW = 1e-6
+__all__ = ["SolverFailed"]  # where the tests find it
 _MIP_GAP = 1e-7
 _SLACK_KW = 1e-6  # keeps near-degenerate export limits clear of solver tolerances
-
-
-class SolverFailed(RuntimeError):
-    """The MILP solver did not return an optimal schedule."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -179,41 +186,6 @@ def rows(problem: Problem, limits: SlotLimits) -> tuple[Any, ...]:
     )
 
 
-def _add_binaries(
-    highs: Any, pairs: list[tuple[int, int, float, float]], first_column: int
-) -> None:
-    """For each (a, b, cap_a, cap_b) add y in {0,1}: a <= cap_a y, b <= cap_b (1 - y)."""
-    count = len(pairs)
-    highs.addCols(
-        count,
-        np.zeros(count),
-        np.zeros(count),
-        np.ones(count),
-        0,
-        np.zeros(0, dtype=np.int32),
-        np.zeros(0, dtype=np.int32),
-        np.zeros(0),
-    )
-    new = np.arange(first_column, first_column + count, dtype=np.int32)
-    highs.changeColsIntegrality(count, new, np.ones(count, dtype=np.uint8))
-    index: list[int] = []
-    value: list[float] = []
-    upper: list[float] = []
-    for (a, b, cap_a, cap_b), binary in zip(pairs, new.tolist(), strict=True):
-        index += [a, binary, b, binary]
-        value += [1.0, -cap_a, 1.0, cap_b]
-        upper += [0.0, cap_b]
-    highs.addRows(
-        2 * count,
-        np.full(2 * count, -HIGHS_INF),
-        np.array(upper),
-        4 * count,
-        np.arange(0, 4 * count, 2, dtype=np.int32),
-        np.array(index, dtype=np.int32),
-        np.array(value),
-    )
-
-
 def _stacked(
     problem: Problem, blocks: Sequence[tuple[float, SlotLimits]]
 ) -> tuple[tuple[Any, ...], list[int]]:
@@ -324,7 +296,9 @@ def solve_highs(
         np.zeros(columns, dtype=np.int32),
     )
     loads: LoadColumns | None = None
-    if problem.loads or problem.demand_charge is not None:
+    terms: list[tuple[int, float]] = []
+    strategic = problem.strategy is not Strategy.COST
+    if problem.loads or problem.demand_charge is not None or strategic:
         first_imports = range(IMPORT * size, 6 * size * len(blocks), 6 * size)
         loads = add_loads(
             problem,
@@ -336,7 +310,9 @@ def solve_highs(
             ],
             columns,
         )
+        terms = add_strategy(problem, _block_columns(blocks, size), loads)
         apply(highs, loads)
+        full_cost = np.concatenate([cost, loads.cost])
         columns += len(loads.cost)
     pending: list[tuple[int, int, float, float]] = []
     for number, (_, block) in enumerate(blocks):
@@ -351,56 +327,53 @@ def solve_highs(
             )
             for t in exclusive_grid_slots(block)
         ]
-    deadline = time.perf_counter() + time_limit
-    binaries = 0
-    bound: set[int] = set()  # columns of charge whose binary exists
-    while True:
-        if pending:
-            _add_binaries(highs, pending, columns)
-            columns += len(pending)
-            binaries += len(pending)
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0.0:
-            raise SolverFailed("time limit reached")
-        highs.setOptionValue("time_limit", remaining)
-        highs.run()
-        status = highs.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible:
-            # MIP presolve can misjudge near-degenerate data (values near tolerances):
-            # the model always has a solution (an idle battery), so solve without it.
-            highs.setOptionValue("presolve", "off")
-            highs.run()
-            status = highs.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise SolverFailed(highs.modelStatusToString(status).lower())
-        solution = np.asarray(highs.getSolution().col_value)
-        per_block = solution[: 6 * size * len(blocks)].reshape(len(blocks), 6, size)
-        charge, discharge = per_block[:, CHARGE], per_block[:, DISCHARGE]
-        # A slot that has its binary already shows at most the solver's integrality
-        # tolerance times the power cap: that is noise, and the net power is exact.
-        both = [
-            column
-            for block, t in np.argwhere(
-                np.minimum(charge, discharge) > _SIMULTANEOUS_KW
-            )
-            if (column := 6 * size * int(block) + CHARGE * size + int(t)) not in bound
-        ]
-        bound.update(both)
-        if not both:
-            objective = float(highs.getInfo().objective_function_value)
-            return MilpResult(
-                battery_kw=charge[0] - discharge[0],
-                solver="highs",
-                binaries=binaries,
-                objective=objective - (loads.penalty(solution) if loads else 0.0),
-                loads_kw=loads.schedule(solution, size) if loads else None,
-            )
-        pending = [
-            (
-                column,
-                column + (DISCHARGE - CHARGE) * size,
-                limits.max_charge_kw,
-                limits.max_discharge_kw,
-            )
-            for column in both
-        ]
+    lazy = LazyBinaries(
+        highspy=highspy,
+        highs=highs,
+        columns=columns,
+        size=size,
+        blocks=len(blocks),
+        max_charge_kw=limits.max_charge_kw,
+        max_discharge_kw=limits.max_discharge_kw,
+        deadline=time.perf_counter() + time_limit,
+    )
+    if terms and loads is not None:
+        everything = np.arange(len(full_cost), dtype=np.int32)
+        first = measure_costs(full_cost, terms, keep=loads.missed)
+        highs.changeColsCost(len(everything), everything, first)
+        solution = lazy.solve(pending)
+        lazy.bound_row(*measure_bound(terms, solution))
+        highs.changeColsCost(len(everything), everything, full_cost)
+        pending = []
+    solution = lazy.solve(pending)
+    charge, discharge = lazy.battery(solution)
+    objective = float(highs.getInfo().objective_function_value)
+    return MilpResult(
+        battery_kw=charge[0] - discharge[0],
+        solver="highs",
+        binaries=lazy.binaries,
+        objective=objective - (loads.penalty(solution) if loads else 0.0),
+        loads_kw=loads.schedule(solution, size) if loads else None,
+    )
+
+
+def _block_columns(
+    blocks: Sequence[tuple[float, SlotLimits]], size: int
+) -> list[BlockColumns]:
+    """Return where each block's battery and grid columns sit."""
+
+    def slots(number: int, kind: int) -> range:
+        first = 6 * size * number + kind * size
+        return range(first, first + size)
+
+    return [
+        BlockColumns(
+            weight=weight,
+            limits=limits,
+            charge=slots(number, CHARGE),
+            discharge=slots(number, DISCHARGE),
+            imports=slots(number, IMPORT),
+            exports=slots(number, EXPORT),
+        )
+        for number, (weight, limits) in enumerate(blocks)
+    ]

@@ -70,6 +70,7 @@ class LoadColumns:
     )
     power: list[list[tuple[int, int, float]]] = field(default_factory=list)
     missed: list[int] = field(default_factory=list)
+    penalised: list[int] = field(default_factory=list)  # other columns not money
     gates: list[tuple[int, int]] = field(default_factory=list)  # (kW, its on binary)
 
     def column(
@@ -107,12 +108,15 @@ class LoadColumns:
         return np.where(schedule < 1e-9, 0.0, schedule)
 
     def penalty(self, values: FloatArray) -> float:
-        """Return the part of the objective that is penalty for missed energy."""
-        return sum(self.cost[c - self.first] * float(values[c]) for c in self.missed)
+        """Return the part of the objective that is not money: missed energy and others."""
+        return sum(
+            self.cost[c - self.first] * float(values[c])
+            for c in (*self.missed, *self.penalised)
+        )
 
 
-def _penalty_per_kwh(problem: Problem) -> float:
-    """More than any kWh not delivered could earn anywhere in the model."""
+def kwh_worth(problem: Problem) -> float:
+    """More than any kWh could earn or save anywhere in the model."""
     battery = problem.battery
     values = [
         *map(abs, problem.import_price),
@@ -132,7 +136,7 @@ def _penalty_per_kwh(problem: Problem) -> float:
         + (charge.price_per_kw / problem.slot_hours if charge is not None else 0.0)
     )
     efficiency = battery.charge_efficiency * battery.discharge_efficiency
-    return _PENALTY_FACTOR * scale / efficiency
+    return scale / efficiency
 
 
 def _runs(model: LoadColumns, on: list[int], shortest: int) -> None:
@@ -156,7 +160,7 @@ def add_loads(
     """Return the loads' and the demand charge's columns and rows (not yet added)."""
     model = LoadColumns(first=first_column)
     hours = problem.slot_hours
-    penalty = _penalty_per_kwh(problem)
+    penalty = _PENALTY_FACTOR * kwh_worth(problem)  # far above any kWh's worth
 
     def balance(slots: Sequence[int], kw: float) -> list[tuple[int, float]]:
         return [(block.first_row + slot, -kw) for slot in slots for block in blocks]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .explain import explain, load_reasons
+from .explain import explain, load_reasons, strategy_reasons, strategy_summary
 from .limits import FloatArray, SlotLimits
 from .load_schedule import (
     demand_charge_cost,
@@ -16,7 +16,8 @@ from .load_schedule import (
     optional_value,
     with_loads,
 )
-from .model import Plan, PlanSlot
+from .result import Plan, PlanSlot
+from .strategy import NEEDS_MILP
 
 if TYPE_CHECKING:
     from .model import Problem
@@ -109,6 +110,13 @@ def build_plan(
     notes = load_reasons(
         problem, settled.loads_kw, settled.grid_kw, caps_peak=method == "milp"
     )
+    strategic = method == "milp" or problem.strategy not in NEEDS_MILP
+    aims = (
+        strategy_reasons(problem, settled.grid_kw)
+        if strategic
+        else [""] * problem.horizon
+    )
+    summary = strategy_summary(problem, settled.grid_kw) if strategic else ""
     issues = load_issues(problem, settled.loads_kw)
     explained = explain(
         problem,
@@ -127,7 +135,9 @@ def build_plan(
                 100.0 * float(settled.stored_kwh[index + 1]) / capacity, 3
             ),
             mode=told.mode,
-            reason=f"{text}; {notes[index]}" if notes[index] else text,
+            reason="; ".join(
+                part for part in (aims[index], text, notes[index]) if part
+            ),
             import_price=problem.import_price[index],
             export_price=problem.export_price[index],
             pv_kw=problem.pv_kw[index],
@@ -142,7 +152,7 @@ def build_plan(
     return Plan(
         method=method,
         status=status,
-        reason="; ".join([reason, *issues]),
+        reason="; ".join(part for part in (summary, reason, *issues) if part),
         objective=settled.cost,
         cost_idle=cost_idle,
         cost_self_use=cost_self_use,

@@ -34,7 +34,7 @@ from enum import StrEnum
 import math
 
 from custom_components.ems.core.inverters.foxess.registers import WorkMode
-from custom_components.ems.planner.model import InverterMode
+from custom_components.ems.planner.result import InverterMode
 
 from .model import Command, SetMinSoc, SetMode
 

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta, tzinfo
 import math
 from typing import Any
 
-from custom_components.ems.planner.model import InverterMode, Plan, PlanSlot
+from custom_components.ems.planner.result import InverterMode, Plan, PlanSlot
 
 from .tou import END_OF_DAY, BattMode, TouBlock, clock, parse_clock, plan_blocks, utc
 

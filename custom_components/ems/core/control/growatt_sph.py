@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from custom_components.ems.planner.model import Plan
+from custom_components.ems.planner.result import Plan
 
 from .growatt import DEFAULT_WRITE_AHEAD, BatteryNumbers, battery_numbers
 from .tou import (

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from custom_components.ems.planner.model import InverterMode
+from custom_components.ems.planner.result import InverterMode
 
 # Modes that move the battery at a power `ems` sets (Fox ESS: remote control).
 POWERED_MODES = frozenset({InverterMode.FORCE_CHARGE, InverterMode.FORCE_DISCHARGE})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 import math
 
-from custom_components.ems.planner.model import InverterMode, Plan, PlanSlot
+from custom_components.ems.planner.result import InverterMode, Plan, PlanSlot
 
 from .model import (
     POWERED_MODES,

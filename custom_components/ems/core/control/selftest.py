@@ -17,7 +17,7 @@ from datetime import timedelta
 import statistics
 from typing import Any
 
-from custom_components.ems.planner.model import InverterMode
+from custom_components.ems.planner.result import InverterMode
 
 from .model import HardwareLimits, SetMode
 from .verify import Execution, Measured, Outcome, Verdict, judge, tolerance_kw

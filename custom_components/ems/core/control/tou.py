@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
-from custom_components.ems.planner.model import InverterMode, Plan, PlanSlot
+from custom_components.ems.planner.result import InverterMode, Plan, PlanSlot
 
 END_OF_DAY = time(23, 59)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from custom_components.ems.planner.model import InverterMode
+from custom_components.ems.planner.result import InverterMode
 
 from .model import HardwareLimits, SetMode
 

@@ -1,5 +1,6 @@
 """Planning from what is known now: FORMAT.md's Situation and `plan_situation`."""
 
+from .demand import DemandTariff
 from .memory import ForecastMemory, slot_temperatures
 from .model import (
     Command,
@@ -15,6 +16,7 @@ from .plan import Policy, plan_situation, running_command, situation_problem
 
 __all__ = [
     "Command",
+    "DemandTariff",
     "ForecastMemory",
     "History",
     "Policy",

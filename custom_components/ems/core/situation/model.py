@@ -23,6 +23,7 @@ from custom_components.ems.planner import (
     Load,
     ProblemError,
     ReserveWindow,
+    Strategy,
 )
 from custom_components.ems.planner.codec import (
     battery_from_json,
@@ -32,6 +33,8 @@ from custom_components.ems.planner.codec import (
 )
 from custom_components.ems.planner.loads import validate_loads
 from custom_components.ems.planner.model import validate_battery
+
+from .demand import DemandTariff, demand_from_json, demand_to_json
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,9 +98,11 @@ class Situation:
     the whole horizon), `reserve` (a floor kept from its start to its end, such as a
     storm warning's; it takes the place of `reserve_soc_percent`), `previous` (the
     command the inverter carries out now, which a new plan replaces only when that
-    pays) and `mode_caps` (False: the inverter is driven with hold and plain self use
-    only, no charge or discharge limit in self use). `loads` are FORMAT.md's problem
-    `loads`, planned with the battery.
+    pays), `mode_caps` (False: the inverter is driven with hold and plain self use
+    only, no charge or discharge limit in self use), `loads` (FORMAT.md's problem
+    `loads`, planned with the battery), `strategy` (what the plan minimises before its
+    cost, planner/strategy.py) and `demand_charge` (the bill's demand charge and the
+    peak this billing period so far, see .demand).
     """
 
     now: datetime
@@ -114,6 +119,8 @@ class Situation:
     previous: Command | None = None
     mode_caps: bool = True
     loads: tuple[Load, ...] = ()
+    strategy: Strategy = Strategy.COST
+    demand_charge: DemandTariff | None = None
 
     def __post_init__(self) -> None:
         """Reject what cannot be planned from, with ProblemError."""
@@ -263,6 +270,10 @@ def situation_from_json(data: Mapping[str, Any]) -> Situation:
             end=_moment(section, "end"),
             min_soc_percent=floor,
         )
+    strategy = data.get("strategy", Strategy.COST)
+    if strategy not in set(Strategy):
+        raise ProblemError(f"unknown strategy {strategy!r}: use " + ", ".join(Strategy))
+    charge = data.get("demand_charge")
     return Situation(
         now=_moment(data, "now"),
         slot_minutes=slot_minutes,
@@ -291,6 +302,8 @@ def situation_from_json(data: Mapping[str, Any]) -> Situation:
         previous=previous,
         mode_caps=data.get("mode_caps", True) is not False,
         loads=loads_from_json(data.get("loads")),
+        strategy=Strategy(strategy),
+        demand_charge=None if charge is None else demand_from_json(charge),
     )
 
 
@@ -337,6 +350,10 @@ def situation_to_json(situation: Situation) -> dict[str, Any]:
         data["reserve_soc_percent"] = situation.reserve_soc_percent
     if not situation.mode_caps:
         data["mode_caps"] = False
+    if situation.strategy is not Strategy.COST:
+        data["strategy"] = situation.strategy.value
+    if situation.demand_charge is not None:
+        data["demand_charge"] = demand_to_json(situation.demand_charge)
     if (window := situation.reserve) is not None:
         data["reserve"] = {
             "start": window.start.isoformat(),

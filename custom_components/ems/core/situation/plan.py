@@ -36,11 +36,13 @@ from custom_components.ems.planner import (
     ProblemError,
     ReserveWindow,
     Scenario,
+    Strategy,
     plan,
 )
 from custom_components.ems.planner.explain import SlotMode, first_slot_kw, same_mode
 from custom_components.ems.planner.limits import derive
 
+from .demand import demand_charge
 from .model import Command, Situation
 from .uncertainty import recent_days
 
@@ -244,6 +246,12 @@ def _prepare(
         * battery.discharge_efficiency,
         reserve=reserve,
         loads=situation.loads,
+        strategy=situation.strategy,
+        demand_charge=None
+        if situation.demand_charge is None
+        else demand_charge(
+            situation.demand_charge, first, count, slot, _zone(situation)
+        ),
     )
     if policy.scenario_days == 0:
         return problem, ()
@@ -340,7 +348,8 @@ def plan_situation(
     The Problem is the deterministic one (forecast PV and load), for explanations and
     charts; the Plan's first slot is also chosen for the scenarios (see `Policy`).
     A plan that would change the inverter's mode is kept only if it is expected to
-    save more than `Policy.switch_cost` over keeping the previous command for a slot.
+    save more than `Policy.switch_cost` over keeping the previous command for a slot
+    (with the cost strategy; the others follow their plan from the first slot).
     With controllable loads the scenarios choose the first slot's battery power around
     the loads as the forecast places them (`_hedged_first_kw`); the plan then places
     the loads with the battery exactly, that first slot given.
@@ -365,7 +374,10 @@ def plan_situation(
 
     result = planned()
     previous = situation.previous
-    steady = policy.switch_cost > 0.0 or policy.dwell > timedelta()
+    # The switch cost and the dwell weigh money: only the cost strategy keeps a mode.
+    steady = situation.strategy is Strategy.COST and (
+        policy.switch_cost > 0.0 or policy.dwell > timedelta()
+    )
     if previous is None or not steady or result.expected_cost is None:
         return problem, result
     running = _told(previous)
