@@ -337,6 +337,10 @@ def solve_highs(
         max_discharge_kw=limits.max_discharge_kw,
         deadline=time.perf_counter() + time_limit,
     )
+    if problem.strategy is Strategy.SMOOTHING:
+        # A smooth grid is worth wasting energy for, so charge and discharge overlap
+        # somewhere new after every solve: a binary in every slot at once is faster.
+        pending += lazy.every_battery_pair()
     if terms and loads is not None:
         everything = np.arange(len(full_cost), dtype=np.int32)
         first = measure_costs(full_cost, terms, keep=loads.missed)

@@ -114,15 +114,27 @@ class LazyBinaries:
             self.bound.update(both)
             if not both:
                 return solution
-            pending = [
-                (
-                    column,
-                    column + (DISCHARGE - CHARGE) * size,
-                    self.max_charge_kw,
-                    self.max_discharge_kw,
-                )
-                for column in both
-            ]
+            pending = self._pairs(both)
+
+    def every_battery_pair(self) -> list[tuple[int, int, float, float]]:
+        """Return the charge/discharge binaries of every slot not bound yet (now bound)."""
+        size = self.size
+        columns = [
+            6 * size * block + CHARGE * size + t
+            for block in range(self.blocks)
+            for t in range(size)
+            if 6 * size * block + CHARGE * size + t not in self.bound
+        ]
+        self.bound.update(columns)
+        return self._pairs(columns)
+
+    def _pairs(self, charge_columns: list[int]) -> list[tuple[int, int, float, float]]:
+        """Return the (charge, discharge, caps) pairs that get a binary each."""
+        step = (DISCHARGE - CHARGE) * self.size
+        return [
+            (column, column + step, self.max_charge_kw, self.max_discharge_kw)
+            for column in charge_columns
+        ]
 
     def battery(self, solution: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Return charge and discharge per block and slot of a solution."""

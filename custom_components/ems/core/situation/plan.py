@@ -253,7 +253,9 @@ def _prepare(
             situation.demand_charge, first, count, slot, _zone(situation)
         ),
     )
-    if policy.scenario_days == 0:
+    # Smoothing weighs grid variation, not money: its MILP is hard enough for one
+    # future (seconds at 48 h x 15 min), the recent days would take it past its limit.
+    if policy.scenario_days == 0 or situation.strategy is Strategy.SMOOTHING:
         return problem, ()
     history = situation.history
     past = pv.past_measured.size
