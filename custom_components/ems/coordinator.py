@@ -9,10 +9,8 @@ from functools import partial
 from types import MappingProxyType
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import (
     CALLBACK_TYPE,
-    CoreState,
     Event,
     EventStateChangedData,
     HomeAssistant,
@@ -30,13 +28,14 @@ from .const import DOMAIN, LOGGER, REFRESH_INTERVAL
 from .control_loop.settings import EmsSettings
 from .core.config import EmsConfig
 from .core.explanation import local_reasons
-from .core.house import HouseReadings, Quantity, ReadingError, derive_load_kw, read
+from .core.house import HouseReadings, Quantity
 from .core.loads.config import LoadConfig
 from .core.loads.planning import PlannedLoads, planned_loads
 from .core.planning import build_situation, storm_reasons
 from .core.situation import Command, Situation, plan_situation, running_command
 from .planner import Plan, Problem, ProblemError
 from .sources.demand import DemandReader
+from .sources.house import HouseReader
 from .sources.loads import loads_now
 from .sources.reader import InputsReader
 
@@ -121,13 +120,11 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         self.settings = settings
         self.loads = loads
         self.load_books = LoadBooks()
-        self.sources = config.house.by_quantity()
-        self.limits = config.house_limits
+        self.house = HouseReader(hass, config)
         self.planning = config.planning
         self.inputs = InputsReader(hass, entry, config)
         self.prices = self.inputs.prices
         entry.async_on_unload(self.inputs.async_clear)
-        self._problems: dict[Quantity, str] = {}
         self._planner_fallback: str | None = None
         self._replan_due = True
         self._unsub_clock: CALLBACK_TYPE | None = None
@@ -146,7 +143,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         """Follow the slot clock and the source entities; return the stopper."""
         unsub_states = async_track_state_change_event(
             self.hass,
-            [*self.sources.values(), *self.inputs.warnings.entity_ids],
+            [*self.house.sources.values(), *self.inputs.warnings.entity_ids],
             self._on_source_change,
         )
         self._schedule_tick()
@@ -182,7 +179,7 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         if self._prices_changed(event):
             self._replan_due = True
             self.config_entry.async_create_task(self.hass, self.async_request_refresh())
-        elif self.data is None or self._matters(self.read_house()):
+        elif self.data is None or self._matters(self.house.read()):
             self.config_entry.async_create_task(self.hass, self.async_request_refresh())
 
     def _prices_changed(self, event: Event[EventStateChangedData]) -> bool:
@@ -231,8 +228,8 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
             ) from err
 
     async def _async_read_and_plan(self) -> EmsState:
-        readings, problems = self.read_house()
-        self._log_transitions(problems)
+        readings, problems = self.house.read()
+        self.house.log_transitions(problems)
         if self._replan_due or self.data is None:
             self._replan_due = False
             new_plan, problem, situation, issues = await self._async_plan(readings)
@@ -343,67 +340,3 @@ class EmsCoordinator(DataUpdateCoordinator[EmsState]):
         elif fallback is None and self._planner_fallback is not None:
             LOGGER.info("EMS plans with %s again", result.method)
         self._planner_fallback = fallback
-
-    def read_house(self) -> tuple[HouseReadings, dict[Quantity, str]]:
-        """Read the source entities now: validated readings, and why any is missing."""
-        values: dict[Quantity, float] = {}
-        problems: dict[Quantity, str] = {}
-        for quantity, entity_id in self.sources.items():
-            state = self.hass.states.get(entity_id)
-            if state is None:
-                problems[quantity] = f"{entity_id} does not exist"
-                continue
-            unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-            try:
-                values[quantity] = read(quantity, state.state, unit, self.limits)
-            except ReadingError as err:
-                problems[quantity] = f"{entity_id}: {err}"
-        if Quantity.LOAD_POWER not in self.sources:
-            self._derive_load(values, problems)
-        return (
-            HouseReadings(
-                soc_percent=values.get(Quantity.SOC),
-                battery_kw=values.get(Quantity.BATTERY_POWER),
-                pv_kw=values.get(Quantity.PV_POWER),
-                load_kw=values.get(Quantity.LOAD_POWER),
-                grid_kw=values.get(Quantity.GRID_POWER),
-                price_per_kwh=values.get(Quantity.PRICE),
-            ),
-            problems,
-        )
-
-    def _derive_load(
-        self, values: dict[Quantity, float], problems: dict[Quantity, str]
-    ) -> None:
-        parts = (Quantity.GRID_POWER, Quantity.PV_POWER, Quantity.BATTERY_POWER)
-        missing = [part.value for part in parts if part not in values]
-        if missing:
-            problems[Quantity.LOAD_POWER] = f"derived load needs {', '.join(missing)}"
-            return
-        load_kw = derive_load_kw(*(values[part] for part in parts))
-        low, high = self.limits.plausible_range(Quantity.LOAD_POWER)
-        if low <= load_kw <= high:
-            values[Quantity.LOAD_POWER] = load_kw
-        else:
-            problems[Quantity.LOAD_POWER] = (
-                f"derived load {load_kw:g} kW is outside {low:g} to {high:g}"
-            )
-
-    def _log_transitions(self, problems: dict[Quantity, str]) -> None:
-        """Log once when a reading is lost and once when it is back.
-
-        While Home Assistant starts, sources are still loading: nothing is logged then,
-        and what is still missing once it runs is warned about.
-        """
-        if self.hass.state is not CoreState.running:
-            return
-        for quantity, problem in problems.items():
-            if quantity not in self._problems:
-                LOGGER.warning(
-                    "EMS ignores the %s reading (%s) until it recovers",
-                    quantity.value.replace("_", " "),
-                    problem,
-                )
-        for quantity in self._problems.keys() - problems.keys():
-            LOGGER.info("EMS has the %s reading back", quantity.value.replace("_", " "))
-        self._problems = problems

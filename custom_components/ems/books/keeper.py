@@ -122,7 +122,7 @@ class EmsAccounting:
         self._unsub_midnight: CALLBACK_TYPE | None = None
         entities = meter_entities(config.meters)
         self._meters = (
-            EnergyMeters(hass, entities, coordinator.limits, self._config.max_gap)
+            EnergyMeters(hass, entities, config.house_limits, self._config.max_gap)
             if entities
             else None
         )
@@ -227,7 +227,7 @@ class EmsAccounting:
 
     def _read_sample(self, now: datetime) -> PowerSample:
         """Read the source states, validated as the coordinator validates them."""
-        readings, _problems = self._coordinator.read_house()
+        readings, _problems = self._coordinator.house.read()
         import_price, export_price = self._prices(readings.price_per_kwh, now)
         return PowerSample(
             at=now,
