@@ -90,6 +90,7 @@ class EmsSocNumber(EmsEntity, NumberEntity):
         return self.entity_description.value_fn(self.runtime.settings)
 
     async def async_set_native_value(self, value: float) -> None:
-        """Change the SoC floor."""
+        """Change the SoC floor and plan again with it."""
         self.entity_description.set_value_fn(self.runtime.settings, value)
         self.runtime.settings.changed()
+        await self.runtime.coordinator.async_replan()
