@@ -12,7 +12,8 @@ from .model import (
     situation_from_json,
     situation_to_json,
 )
-from .plan import Policy, plan_situation, running_command, situation_problem
+from .plan import plan_situation, running_command, situation_problem
+from .policy import Policy
 
 __all__ = [
     "Command",

@@ -8,7 +8,7 @@ describes how wrong the forecasts may be (scenarios) and plans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -21,12 +21,7 @@ from custom_components.ems.core.inputs.load_model import (
     forecast_slots,
     slot_keys,
 )
-from custom_components.ems.core.inputs.pv_model import (
-    LEVEL_HALF_LIFE_HOURS,
-    calibrate,
-    fade_in,
-    recent_level,
-)
+from custom_components.ems.core.inputs.pv_model import calibrate, fade_in, recent_level
 from custom_components.ems.core.inputs.series import floor_instant
 from custom_components.ems.planner import (
     Method,
@@ -44,32 +39,11 @@ from custom_components.ems.planner.limits import derive
 
 from .demand import demand_charge
 from .model import Command, Situation
+from .policy import Policy
 from .uncertainty import recent_days
 
 DEFAULT_LOAD_KW = 0.5
 """Load assumed with no history at all."""
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Policy:
-    """The planner's own choices when planning from a Situation.
-
-    The defaults were chosen on the closed-loop replay (docs/benchmarks.md).
-    """
-
-    load_model: LoadModel = field(default_factory=LoadModel)
-    calibrate_pv: bool = True
-    """Scale the PV forecast by its measured accuracy per time of day (pv_model)."""
-    pv_level_half_life_hours: float = LEVEL_HALF_LIFE_HOURS
-    """Scale the next hours by the last hour's measured / forecast PV; 0: do not."""
-    scenario_days: int = 7
-    """Recent days the first slot is also planned for (see .uncertainty); 0: none."""
-    caps: bool = True
-    """The inverter has self use's charge and discharge limits (see planner.explain)."""
-    switch_cost: float = 0.01
-    """Currency a mode change must save before it replaces the running command."""
-    dwell: timedelta = timedelta(hours=1)
-    """A mode, once begun, runs at least this long: no A-B-A flip within it."""
 
 
 def _floats(values: FloatArray) -> tuple[float, ...]:
@@ -228,9 +202,13 @@ def _prepare(
     count = len(prices.import_price) - offset
     if offset < 0 or count <= 0:
         raise ProblemError(f"no price for the slot at {first.isoformat()}")
-    battery = situation.battery
-    reserve = _reserve(situation, first, first + count * slot)
     import_price = prices.import_price[offset:]
+    battery = situation.battery
+    if policy.margin > 0.0:
+        battery = replace(
+            battery, cycle_cost_per_kwh=battery.cycle_cost_per_kwh + policy.margin
+        )
+    reserve = _reserve(situation, first, first + count * slot)
     pv = _pv(situation, first, count, policy)
     load = forecast_load(situation, first, count, policy.load_model)
     problem = Problem(
