@@ -212,3 +212,27 @@ def test_charge_taper_slows_charging_near_full(method: Method) -> None:
     assert charged == pytest.approx(expected, abs=TOLERANCE_KW[method] * 4)
     assert expected[3] < 3.0
     assert not evaluate(case, [slot.battery_kw for slot in result.slots]).violations
+
+
+@pytest.mark.parametrize("method", ["milp", "dp"])
+def test_a_hurdle_leaves_thin_arbitrage_alone_and_costs_stay_real(method: str) -> None:
+    """Buying at 0.10 to save 0.105 an hour later is skipped with a 0.01 hurdle.
+
+    The plan's costs are still the battery's own (no wear here): the hurdle only
+    steers the solver.
+    """
+    thin = problem(
+        [0.10, 0.105],
+        export_price=[0.0, 0.0],
+        load_kw=[0.0, 1.0],
+        battery=battery(
+            charge_efficiency=1.0, discharge_efficiency=1.0, cycle_cost_per_kwh=0.0
+        ),
+    )
+    eager = plan(thin, method)
+    careful = plan(thin, method, hurdle=0.01)
+    assert eager.slots[0].battery_kw > 0.9
+    assert careful.slots[0].battery_kw == pytest.approx(0.0, abs=1e-6)
+    judged = evaluate(thin, [slot.battery_kw for slot in careful.slots])
+    assert careful.objective == pytest.approx(judged.cost, abs=1e-6)
+    assert careful.cost_self_use == eager.cost_self_use

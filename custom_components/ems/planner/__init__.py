@@ -127,6 +127,7 @@ def plan(
     caps: bool = False,
     scenarios: Sequence[Scenario] = (),
     first_kw: float | None = None,
+    hurdle: float = 0.0,
 ) -> Plan:
     """Return the cheapest battery schedule for `problem` (see the module docstring).
 
@@ -138,6 +139,8 @@ def plan(
     placed where each costs least (`load_schedule.cheap_schedule`). The problem's
     strategy (`strategy.py`) is exact in the MILP; DP keeps self-consumption's limits,
     and a strategy only the MILP plans makes `dp` plan with the MILP (the reason says so).
+    `hurdle`: currency per kWh discharged that the solvers add to the cycle cost (a
+    margin against forecast error); the plan's costs are the problem's own.
     """
     if method not in ("milp", "dp"):
         raise ProblemError(f"unknown method {method!r}: use milp or dp")
@@ -147,6 +150,7 @@ def plan(
         asked = f"; {strategy_name(problem.strategy)} needs the MILP (dp was asked)"
     started = time.perf_counter()
     limits = derive(problem)
+    solved = _with_hurdle(problem, hurdle)
     failures: list[str] = []
     battery: FloatArray | None = None
     loads_kw: FloatArray | None = None
@@ -155,7 +159,7 @@ def plan(
     if method == "milp":
         try:
             battery, loads_kw, reason, expected = _milp(
-                problem,
+                solved,
                 limits,
                 solver=milp_solver,
                 time_limit=time_limit,
@@ -170,7 +174,7 @@ def plan(
     loaded = with_loads(limits, loads_kw) if loads_kw is not None else limits
     if battery is None:
         try:
-            battery = solve_dp(problem, loaded, soc_step_percent=soc_step_percent)
+            battery = solve_dp(solved, loaded, soc_step_percent=soc_step_percent)
             produced, status = "dp", "optimal" if method == "dp" else "fallback"
             reason = f"dynamic programming on a {soc_step_percent:g}% SoC grid"
         except _SOLVER_ERRORS as err:
@@ -199,4 +203,17 @@ def plan(
         solve_seconds=solve_seconds,
         caps=caps,
         expected_cost=expected,
+    )
+
+
+def _with_hurdle(problem: Problem, hurdle: float) -> Problem:
+    """Return `problem` with `hurdle` added to the battery's cycle cost (if any)."""
+    if hurdle <= 0.0:
+        return problem
+    battery = problem.battery
+    return replace(
+        problem,
+        battery=replace(
+            battery, cycle_cost_per_kwh=battery.cycle_cost_per_kwh + hurdle
+        ),
     )

@@ -8,8 +8,10 @@ describes how wrong the forecasts may be (scenarios) and plans.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -204,10 +206,6 @@ def _prepare(
         raise ProblemError(f"no price for the slot at {first.isoformat()}")
     import_price = prices.import_price[offset:]
     battery = situation.battery
-    if policy.margin > 0.0:
-        battery = replace(
-            battery, cycle_cost_per_kwh=battery.cycle_cost_per_kwh + policy.margin
-        )
     reserve = _reserve(situation, first, first + count * slot)
     pv = _pv(situation, first, count, policy)
     load = forecast_load(situation, first, count, policy.load_model)
@@ -267,10 +265,7 @@ def _told(command: Command | PlanSlot) -> SlotMode:
 
 
 def _hedged_first_kw(
-    problem: Problem,
-    futures: tuple[Scenario, ...],
-    caps: bool,
-    time_limit: float,
+    problem: Problem, futures: tuple[Scenario, ...], solve: Callable[..., Plan]
 ) -> tuple[Plan, float | None]:
     """Return the plan for the forecast and the first slot's kW chosen for the scenarios.
 
@@ -279,18 +274,16 @@ def _hedged_first_kw(
     then held as house load while the scenarios choose the first slot (None if that
     fails).
     """
-    placed = plan(problem, "milp", time_limit=time_limit, caps=caps)
+    placed = solve(problem, "milp")
     if placed.method != "milp":
         return placed, None
     fixed = np.array([sum(slot.loads_kw.values()) for slot in placed.slots])
     around = replace(
         problem, load_kw=tuple(np.asarray(problem.load_kw) + fixed), loads=()
     )
-    hedged = plan(
+    hedged = solve(
         around,
         "milp",
-        time_limit=time_limit,
-        caps=caps,
         scenarios=tuple(
             replace(future, load_kw=tuple(np.asarray(future.load_kw) + fixed))
             for future in futures
@@ -336,18 +329,21 @@ def plan_situation(
     """
     policy = policy or Policy()
     problem, futures = _prepare(situation, policy)
-    caps = policy.caps and situation.mode_caps
+    solve = partial(
+        plan,
+        time_limit=time_limit,
+        caps=policy.caps and situation.mode_caps,
+        hurdle=policy.margin,
+    )
 
     def planned(first_kw: float | None = None) -> Plan:
         if problem.loads and futures and first_kw is None and method == "milp":
-            placed, first_kw = _hedged_first_kw(problem, futures, caps, time_limit)
+            placed, first_kw = _hedged_first_kw(problem, futures, solve)
             if first_kw is None or abs(first_kw - placed.slots[0].battery_kw) < 1e-6:
                 return placed
-        return plan(
+        return solve(
             problem,
             method,
-            time_limit=time_limit,
-            caps=caps,
             scenarios=() if problem.loads else futures,
             first_kw=first_kw,
         )

@@ -30,5 +30,6 @@ class Policy:
     dwell: timedelta = timedelta(hours=1)
     """A mode, once begun, runs at least this long: no A-B-A flip within it."""
     margin: float = 0.01
-    """Currency per kWh the battery gives back, added to its own cycle cost: a hurdle
-    that leaves alone arbitrage thinner than what the forecasts' errors cost."""
+    """Currency per kWh the battery gives back, added to its own cycle cost while the
+    solvers plan (the plan's costs are the battery's own): a hurdle that leaves alone
+    arbitrage thinner than what the forecasts' errors cost."""
