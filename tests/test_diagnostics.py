@@ -12,7 +12,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -33,8 +32,8 @@ from custom_components.ems.const import (
 )
 from simulator.foxess import FoxEssSimulator
 
-from .conftest import BATTERY_OPTIONS, PRICE, SENSOR_OPTIONS, set_house
-from .test_plan import DAY_START, nordpool_attributes
+from .conftest import BATTERY_OPTIONS, SENSOR_OPTIONS
+from .planned_house import async_plan_house, dry_run_entry, set_planned_house
 
 
 @pytest.fixture
@@ -46,22 +45,6 @@ async def inverter(socket_enabled: None) -> AsyncGenerator[FoxEssSimulator]:
     await simulator.async_stop()
 
 
-def prices_from_today(hass: HomeAssistant) -> dict[str, Any]:
-    """Return the SE3 day's Nord Pool attributes moved to today and tomorrow.
-
-    The simulated inverter needs the real clock (no frozen time), so the real prices
-    are moved to the days around now.
-    """
-    attributes = nordpool_attributes(with_tomorrow=True)
-    shift = dt_util.start_of_local_day() - DAY_START
-    for key in ("raw_today", "raw_tomorrow"):
-        attributes[key] = [
-            {**row, "start": row["start"] + shift, "end": row["end"] + shift}
-            for row in attributes[key]
-        ]
-    return attributes
-
-
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -70,8 +53,7 @@ async def test_diagnostics(
 ) -> None:
     """Configuration, readings, the plan and the control loop; personal data redacted."""
     await hass.config.async_set_time_zone("Europe/Stockholm")
-    set_house(hass, soc="50", battery_w="0", pv_w="0", grid_w="800")
-    hass.states.async_set(PRICE, "556.68", prices_from_today(hass))
+    set_planned_house(hass)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="EMS",
@@ -152,14 +134,7 @@ async def test_the_command_line_plans_what_home_assistant_planned(
 ) -> None:
     """The diagnostics' Situation, planned offline, gives Home Assistant's plan, loads too."""
     await hass.config.async_set_time_zone("Europe/Stockholm")
-    set_house(hass, soc="50", battery_w="0", pv_w="0", grid_w="800")
-    hass.states.async_set(PRICE, "556.68", prices_from_today(hass))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="EMS",
-        unique_id="sensor.house_battery_soc",
-        data={CONF_INVERTER_TYPE: "none"},
-        options={**SENSOR_OPTIONS, **BATTERY_OPTIONS},
+    entry = dry_run_entry(
         subentries_data=[
             ConfigSubentryData(
                 data=data,
@@ -170,9 +145,7 @@ async def test_the_command_line_plans_what_home_assistant_planned(
             for data in (DISHWASHER, CAR)
         ],
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await async_plan_house(hass, entry)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     situation = diagnostics["situation"]
     assert situation["mode_caps"] is False

@@ -12,27 +12,15 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.ems.const import CONF_INVERTER_TYPE, DOMAIN
 from custom_components.ems.core.situation import Situation
 from custom_components.ems.sources.pv_memory import (
     SAVE_DELAY_SECONDS,
     pv_memory_storage_key,
 )
 
-from .conftest import BATTERY_OPTIONS, PRICE, SENSOR_OPTIONS, set_house
-from .test_diagnostics import prices_from_today
+from .planned_house import async_plan_house, dry_run_entry
 
 QUARTER = timedelta(minutes=15)
-
-
-def _entry() -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="EMS",
-        unique_id="sensor.house_battery_soc",
-        data={CONF_INVERTER_TYPE: "none"},
-        options={**SENSOR_OPTIONS, **BATTERY_OPTIONS},
-    )
 
 
 def _this_slot() -> datetime:
@@ -55,9 +43,7 @@ async def test_the_forecast_past_slots_had_is_taken_back_after_a_restart(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
     """What was saved before the restart is the forecast those slots had; bad entries are dropped."""
-    set_house(hass, soc="50", pv_w="0", grid_w="800")
-    hass.states.async_set(PRICE, "556.68", prices_from_today(hass))
-    entry = _entry()
+    entry = dry_run_entry()
     hour_ago = _this_slot() - timedelta(hours=1)
     hass_storage[pv_memory_storage_key(entry.entry_id)] = {
         "version": 1,
@@ -70,9 +56,7 @@ async def test_the_forecast_past_slots_had_is_taken_back_after_a_restart(
             }
         },
     }
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await async_plan_house(hass, entry)
 
     situation = _situation(entry)
     assert _forecast_at(situation, hour_ago) == 2.5
@@ -84,12 +68,8 @@ async def test_the_forecast_is_saved_after_a_plan(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
     """Each plan's coming slots are saved within the save delay."""
-    set_house(hass, soc="50", pv_w="0", grid_w="800")
-    hass.states.async_set(PRICE, "556.68", prices_from_today(hass))
-    entry = _entry()
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = dry_run_entry()
+    await async_plan_house(hass, entry)
     key = pv_memory_storage_key(entry.entry_id)
     assert key not in hass_storage
 

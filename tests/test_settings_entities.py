@@ -26,16 +26,8 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.ems.const import CONF_INVERTER_TYPE, DOMAIN
-
-from .conftest import (
-    BATTERY_OPTIONS,
-    PRICE,
-    SENSOR_OPTIONS,
-    register_settings_entities,
-    set_house,
-)
-from .test_diagnostics import prices_from_today
+from .conftest import register_settings_entities
+from .planned_house import async_plan_house, dry_run_entry
 
 MODE = "select.ems_operating_mode"
 CONTROL = "switch.ems_control"
@@ -116,18 +108,8 @@ async def test_user_changes_reach_the_settings(
 
 async def test_a_new_reserve_is_planned_at_once(hass: HomeAssistant) -> None:
     """The plan takes a changed reserve when it is set, not at the next tick."""
-    set_house(hass, soc="50", pv_w="0", grid_w="800")
-    hass.states.async_set(PRICE, "556.68", prices_from_today(hass))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="EMS",
-        unique_id="sensor.house_battery_soc",
-        data={CONF_INVERTER_TYPE: "none"},
-        options={**SENSOR_OPTIONS, **BATTERY_OPTIONS},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = dry_run_entry()
+    await async_plan_house(hass, entry)
     coordinator = entry.runtime_data.coordinator
     before = coordinator.data.situation
     assert before is not None
