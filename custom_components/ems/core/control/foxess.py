@@ -123,6 +123,14 @@ class FoxEssReport:
     # EMS has lowered the currents (a hold or a cap) and keeps what they were.
     holding: bool = False
 
+    @property
+    def currents(self) -> Currents:
+        """Return the reported current limits (0 A where not reported)."""
+        return Currents(
+            charge_a=self.charge_current_a or 0.0,
+            discharge_a=self.discharge_current_a or 0.0,
+        )
+
 
 def foxess_call(
     command: Command,

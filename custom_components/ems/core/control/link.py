@@ -167,10 +167,7 @@ class FoxEssLink:
             now = await self.client.async_read_telemetry()
             calls = _calls(run, now.pv_kw, now.load_kw, now.soc_percent)
             report = await self._async_report()
-            own = self.held or Currents(
-                charge_a=report.charge_current_a or 0.0,
-                discharge_a=report.discharge_current_a or 0.0,
-            )
+            own = self.held or report.currents
             calls = [
                 with_currents(call, own=own, battery_v=now.battery_voltage_v)
                 for call in calls
@@ -245,10 +242,7 @@ class FoxEssLink:
         wanted = call.currents or Currents(charge_a=0.0, discharge_a=0.0)
         await client.async_release_remote_control(WorkMode.SELF_USE)
         if self.held is None:
-            self.held = Currents(
-                charge_a=report.charge_current_a or 0.0,
-                discharge_a=report.discharge_current_a or 0.0,
-            )
+            self.held = report.currents
         await client.async_set_max_charge_current(wanted.charge_a)
         await client.async_set_max_discharge_current(wanted.discharge_a)
 
